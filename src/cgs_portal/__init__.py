@@ -1,0 +1,93 @@
+"""cgs-portal: 高級中等以下學校輔導工作成果填報系統.
+
+``main()`` builds the standalone WSGI app; ``includeme()`` lets another Pyramid
+site mount the portal with ``config.include('cgs_portal')``.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pyramid.config import Configurator
+from pyramid.session import SignedCookieSessionFactory
+from pyramid.settings import asbool
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+TEMPLATES_DIR = PROJECT_DIR / "templates"
+
+# Environment variables that override ini settings (production secrets stay out of files).
+ENVIRONMENT_SETTINGS = {
+    "CGS_SESSION_SECRET": "cgs.session_secret",
+    "CGS_ZODB_URI": "zodbconn.uri",
+    "CGS_SMTP_HOST": "mail.host",
+    "CGS_SMTP_PORT": "mail.port",
+    "CGS_SMTP_USERNAME": "mail.username",
+    "CGS_SMTP_PASSWORD": "mail.password",
+    "CGS_SMTP_TLS": "mail.tls",
+    "CGS_MAIL_SENDER": "mail.default_sender",
+    "CGS_MAIL_QUEUE": "mail.queue_path",
+    "CGS_PUBLIC_URL": "cgs.public_url",
+}
+
+
+def settings_with_environment(settings: dict, environ=os.environ) -> dict:
+    settings = dict(settings)
+    for env_name, key in ENVIRONMENT_SETTINGS.items():
+        if environ.get(env_name):
+            settings[key] = environ[env_name]
+    return settings
+
+
+def main(global_config, **settings):
+    """The standalone portal (pserve, waitress, gunicorn …)."""
+    settings = settings_with_environment(settings)
+    with Configurator(settings=settings) as config:
+        config.include("cgs_portal")
+        from .resources.root import root_factory
+
+        config.set_root_factory(root_factory)
+    return config.make_wsgi_app()
+
+
+def includeme(config):
+    """Include every concern first; each concern scans itself."""
+    settings = config.get_settings()
+    settings.setdefault("tm.manager_hook", "pyramid_tm.explicit_manager")
+    settings.setdefault("retry.attempts", "3")
+    settings.setdefault("pyramid.default_locale_name", "zh_Hant")
+    secret = settings.get("cgs.session_secret")
+    if not secret:
+        raise ValueError("cgs.session_secret is required (set CGS_SESSION_SECRET in production)")
+    if len(secret) < 32:
+        raise ValueError("cgs.session_secret must be at least 32 characters long")
+
+    config.include("pyramid_chameleon")
+    config.include("pyramid_tm")
+    config.include("pyramid_retry")
+    config.include("pyramid_zodbconn")
+
+    templates_dir = settings.get("cgs.templates_dir") or str(TEMPLATES_DIR)
+    config.override_asset(to_override="cgs_portal:templates/", override_with=templates_dir + "/")
+
+    config.set_session_factory(
+        SignedCookieSessionFactory(
+            secret,
+            cookie_name="cgs_session",
+            timeout=int(settings.get("cgs.session_idle_seconds", 1800)),
+            reissue_time=int(settings.get("cgs.session_reissue_seconds", 60)),
+            httponly=True,
+            samesite="Lax",
+            secure=asbool(settings.get("cgs.secure_cookies", False)),
+        )
+    )
+    config.set_default_csrf_options(require_csrf=True)
+
+    config.include(".clock")
+    config.include(".security")
+    config.include(".mail")
+    config.include(".forms")
+    config.include(".site")
+    config.include(".accounts")
+    config.add_static_view("static", "cgs_portal:static", cache_max_age=3600)
+    config.add_static_view("deform_static", "deform:static", cache_max_age=3600)
+    config.add_tween("cgs_portal.site.headers.security_headers_tween_factory")

@@ -1,0 +1,90 @@
+"""The audit log of account events (register, activate, login ok/failed, lockout, …).
+
+Entries are appended to an ``IOBTree`` keyed by a time-ordered integer, so that
+concurrent appends rarely touch the same bucket and browsing newest-first is a
+reverse range scan.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from BTrees.IOBTree import IOBTree
+from persistent import Persistent
+
+EVENTS = {
+    "register": "註冊帳號",
+    "activate": "開通帳號",
+    "login.ok": "登入成功",
+    "login.failed": "登入失敗",
+    "login.locked": "登入鎖定",
+    "logout": "登出",
+    "password.change": "變更密碼",
+    "password.forgot": "忘記密碼申請",
+    "password.reset": "忘記密碼完成",
+    "email.change": "變更信箱申請",
+    "email.confirm": "變更信箱完成",
+    "login.change": "變更登入帳號",
+    "account.update": "更新承辦人資訊",
+    "account.reset": "帳號重置",
+    "account.create": "建立帳號",
+    "account.disable": "停用帳號",
+    "account.lookup": "帳號查詢",
+}
+
+
+class AuditEntry(Persistent):
+    def __init__(self, when, event, login, address, detail=""):
+        self.when = when
+        self.event = event
+        self.login = login
+        self.address = address
+        self.detail = detail
+
+    @property
+    def label(self):
+        return EVENTS.get(self.event, self.event)
+
+
+def audit_log(root) -> IOBTree:
+    log = getattr(root, "audit_log", None)
+    if log is None:
+        log = root.audit_log = IOBTree()
+    return log
+
+
+def record(request, event: str, login: str | None, detail: str = "", *, root=None):
+    """Append an event (joins the request's transaction)."""
+    from ..resources.root import get_app_root
+    from ..site.throttle import client_address
+
+    root = root if root is not None else get_app_root(request)
+    now: dt.datetime = request.clock.now()
+    log = audit_log(root)
+    key = int(now.timestamp() * 1_000_000) * 100 + secrets.randbelow(100)
+    while key in log:
+        key += 1
+    log[key] = AuditEntry(now, event, login or "", client_address(request), detail)
+    return log[key]
+
+
+def entries(root, *, event=None, login=None, since=None, until=None, limit=200):
+    """Newest-first entries matching the filters."""
+    log = getattr(root, "audit_log", None)
+    if log is None:
+        return []
+    found = []
+    for key in reversed(log.keys()):
+        entry = log[key]
+        if since and entry.when < since:
+            break
+        if until and entry.when > until:
+            continue
+        if event and entry.event != event:
+            continue
+        if login and login.lower() not in entry.login.lower():
+            continue
+        found.append(entry)
+        if len(found) >= limit:
+            break
+    return found

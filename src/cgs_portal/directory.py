@@ -1,0 +1,244 @@
+"""The MOE open school directory: parsing its CSV and applying it to the tree.
+
+No web code: ``plan_import`` compares the rows with the units in the tree and
+returns a change list; ``apply_import`` applies it. Units are never deleted;
+a unit missing from the file is only reported, unless the caller asks to
+close it (``close_missing``), and closing is effective-dated.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+
+from .counties import AREA_TO_COUNTY, COUNTIES, county_code_by_name
+from .resources import Unit
+
+LEVEL_BY_DIGIT = {"3": "高中", "4": "高職", "5": "國中", "6": "國小", "F": "特殊教育學校", "B": "高中"}
+LEVEL_SUFFIX = {"國小": "6", "國中": "5", "高中": "3", "高職": "4", "特殊教育學校": "F"}
+CODE_RE = re.compile(r"^[0-9]{2}[0-9A-Z]{4}$")
+BRACKET_RE = re.compile(r"^\s*\[(\w+)\]\s*(.*)$")
+
+COLUMN_ALIASES = {
+    "學年度": "year",
+    "代碼": "code",
+    "學校代碼": "code",
+    "學校名稱": "name",
+    "公/私立": "owner",
+    "公私立": "owner",
+    "縣市名稱": "county",
+    "地址": "address",
+    "電話": "phone",
+    "網址": "url",
+    "備註": "note",
+}
+
+
+class DirectoryError(ValueError):
+    """The file cannot be read as the MOE directory (message in zh-Hant)."""
+
+
+@dataclass
+class DirectoryRow:
+    line: int
+    code: str
+    name: str
+    level: str
+    county_code: str
+    public: bool
+    address: str = ""
+    phone: str = ""
+    url: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportPlan:
+    added: list[DirectoryRow] = field(default_factory=list)
+    renamed: list[tuple[Unit, DirectoryRow]] = field(default_factory=list)
+    moved: list[tuple[Unit, DirectoryRow]] = field(default_factory=list)
+    updated: list[tuple[Unit, DirectoryRow]] = field(default_factory=list)
+    reopened: list[tuple[Unit, DirectoryRow]] = field(default_factory=list)
+    missing: list[Unit] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changes(self) -> int:
+        return sum(
+            len(x) for x in (self.added, self.renamed, self.moved, self.updated, self.reopened)
+        )
+
+    def report(self, close_missing: bool = False) -> str:
+        lines = []
+        for row in self.added:
+            lines.append(f"added    {row.code} {row.name} ({row.level}, {COUNTIES[row.county_code]})")
+        for unit, row in self.renamed:
+            lines.append(f"renamed  {unit.code} {unit.name} -> {row.name}")
+        for unit, row in self.moved:
+            lines.append(
+                f"moved    {unit.code} {COUNTIES.get(unit.county_code)} -> {COUNTIES[row.county_code]}"
+            )
+        for unit, _row in self.reopened:
+            lines.append(f"reopened {unit.code} {unit.name}")
+        for unit in self.missing:
+            action = "closed  " if close_missing else "missing "
+            lines.append(f"{action} {unit.code} {unit.name}")
+        for warning in self.warnings:
+            lines.append(f"warning  {warning}")
+        lines.append(
+            f"summary  added={len(self.added)} renamed={len(self.renamed)} moved={len(self.moved)}"
+            f" updated={len(self.updated)} reopened={len(self.reopened)}"
+            f" missing={len(self.missing)} warnings={len(self.warnings)}"
+        )
+        return "\n".join(lines)
+
+
+def decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp950"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise DirectoryError("檔案編碼無法辨識，請使用 UTF-8 編碼的 CSV 檔。")
+
+
+def parse_directory(data: bytes, level: str | None = None) -> tuple[list[DirectoryRow], list[str]]:
+    """Rows of the MOE directory CSV (with or without BOM, 學年度 and 備註 optional)."""
+    text = decode(data)
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = next(reader)
+    except StopIteration as exc:
+        raise DirectoryError("檔案是空的。") from exc
+    columns = {}
+    for index, title in enumerate(header):
+        key = COLUMN_ALIASES.get(title.strip().strip('"'))
+        if key:
+            columns[key] = index
+    for required in ("code", "name", "owner", "county"):
+        if required not in columns:
+            names = {v: k for k, v in COLUMN_ALIASES.items()}
+            raise DirectoryError(f"找不到「{names[required]}」欄位，請確認檔案為教育部學校名錄格式。")
+    rows, warnings = [], []
+    for line, values in enumerate(reader, start=2):
+        if not any(v.strip() for v in values):
+            continue
+
+        def get(key, values=values):
+            index = columns.get(key)
+            return values[index].strip() if index is not None and index < len(values) else ""
+
+        code = get("code").upper()
+        if not CODE_RE.match(code):
+            warnings.append(f"line {line}: unit code {code!r} is not a 6-character MOE code; skipped")
+            continue
+        row_level = level or _level_of(code)
+        if row_level is None:
+            warnings.append(f"line {line}: cannot tell the school level of {code}; skipped")
+            continue
+        county_code = AREA_TO_COUNTY.get(code[:2])
+        row_warnings = []
+        match = BRACKET_RE.match(get("county"))
+        named = county_code_by_name(match.group(2) if match else get("county"))
+        if county_code is None:
+            county_code = named
+        if county_code is None:
+            warnings.append(f"line {line}: unknown area prefix of {code}; skipped")
+            continue
+        if match and match.group(1) != code[:2]:
+            row_warnings.append(f"line {line}: {code} bracket [{match.group(1)}] differs from its code")
+        if named and named != county_code:
+            row_warnings.append(
+                f"line {line}: {code} listed under {get('county')} but its code says {COUNTIES[county_code]}"
+            )
+        unit_code = code
+        if level and code[3] != "C" and LEVEL_BY_DIGIT.get(code[3]) not in (level, None) and level in LEVEL_SUFFIX:
+            # a 完全中學 / 國中小 section at another level: one unit per level (一學制一帳號)
+            unit_code = code + LEVEL_SUFFIX[level]
+        rows.append(
+            DirectoryRow(
+                line=line,
+                code=unit_code,
+                name=get("name"),
+                level=row_level,
+                county_code=county_code,
+                public=get("owner") != "私立",
+                address=get("address"),
+                phone=get("phone"),
+                url=get("url"),
+                warnings=row_warnings,
+            )
+        )
+        warnings.extend(row_warnings)
+    return rows, warnings
+
+
+def _level_of(code: str) -> str | None:
+    if code[2] == "C" or code[3] == "C":
+        return "輔諮中心"
+    return LEVEL_BY_DIGIT.get(code[3])
+
+
+def all_units(counties):
+    for county in counties.values():
+        yield from county.values()
+
+
+def plan_import(counties, rows: list[DirectoryRow], warnings=()) -> ImportPlan:
+    plan = ImportPlan(warnings=list(warnings))
+    existing = {unit.code: unit for unit in all_units(counties)}
+    seen = set()
+    for row in rows:
+        if row.code in seen:
+            plan.warnings.append(f"line {row.line}: duplicate code {row.code}; later row ignored")
+            continue
+        seen.add(row.code)
+        unit = existing.get(row.code)
+        if unit is None:
+            plan.added.append(row)
+            continue
+        if unit.county_code != row.county_code:
+            plan.moved.append((unit, row))
+        if unit.name != row.name:
+            plan.renamed.append((unit, row))
+        elif (unit.address, unit.phone, unit.url, unit.public) != (row.address, row.phone, row.url, row.public):
+            plan.updated.append((unit, row))
+        if unit.closed_on is not None:
+            plan.reopened.append((unit, row))
+    plan.missing = [u for code, u in sorted(existing.items()) if code not in seen and u.closed_on is None]
+    return plan
+
+
+def apply_import(counties, plan: ImportPlan, today: dt.date, *, opened_on=None, close_missing=False):
+    """Apply a plan to the tree (the caller commits once, so it is all or nothing)."""
+    for row in plan.added:
+        counties[row.county_code].add(
+            row.code,
+            Unit(
+                row.code,
+                row.name,
+                row.level,
+                row.county_code,
+                public=row.public,
+                opened_on=opened_on or today,
+                address=row.address,
+                phone=row.phone,
+                url=row.url,
+            ),
+        )
+    for unit, row in plan.moved:
+        # Move the unit with everything in it (reports, years) to its new county.
+        source = unit.__parent__
+        source.remove(unit.code)
+        unit.county_code = row.county_code
+        counties[row.county_code].add(unit.code, unit)
+    for unit, row in plan.renamed + plan.updated:
+        unit.name = row.name
+        unit.address, unit.phone, unit.url, unit.public = row.address, row.phone, row.url, row.public
+    for unit, _row in plan.reopened:
+        unit.closed_on = None
+    if close_missing:
+        for unit in plan.missing:
+            unit.closed_on = today

@@ -1,0 +1,223 @@
+"""The content tree: root → counties → units → academic years → monthly reports.
+
+Resources know their place (``__name__``/``__parent__``) and their ACLs; logic
+that belongs to a thing lives on it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from persistent import Persistent
+from persistent.list import PersistentList
+from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow, Authenticated, Everyone
+
+from .. import calendar
+from ..security import Perm, county_principal, role_principal, unit_principal
+from .folder import Folder
+
+LEVELS = ("國小", "國中", "高中", "高職", "特殊教育學校", "輔諮中心")
+LEVEL_GRADES = {
+    "國小": tuple(range(1, 7)),
+    "國中": tuple(range(7, 10)),
+    "高中": tuple(range(10, 13)),
+    "高職": tuple(range(10, 13)),
+    "特殊教育學校": tuple(range(1, 13)),
+    "輔諮中心": tuple(range(1, 13)),
+}
+
+
+class PortalRoot(Folder):
+    """The site: settings, announcements and the top-level folders."""
+
+    title = "高級中等以下學校輔導工作成果填報系統"
+
+    __acl__ = [
+        (Allow, Everyone, Perm.SITE_VIEW),
+        (Allow, Authenticated, Perm.MEMBER),
+        (Allow, role_principal("admin"), ALL_PERMISSIONS),
+        (Allow, role_principal("helpdesk"), (Perm.ACCOUNTS_MANAGE, Perm.ACCOUNTS_RESET)),
+        DENY_ALL,
+    ]
+
+    def __init__(self):
+        super().__init__()
+        self.announcements = PersistentList()
+        self.schema_version = 0
+
+
+class Counties(Folder):
+    title = "縣市"
+
+
+class County(Folder):
+    """A county or city (縣市), keyed by the Ministry of the Interior code."""
+
+    def __init__(self, code: str, name: str):
+        super().__init__()
+        self.code = code
+        self.name = name
+
+    @property
+    def title(self):
+        return self.name
+
+    @property
+    def __acl__(self):
+        return [
+            (
+                Allow,
+                county_principal(self.code),
+                (Perm.COUNTY_VIEW, Perm.UNIT_STATUS, Perm.REPORT_STATUS, Perm.STATS_COUNTY),
+            ),
+        ]
+
+
+class Unit(Folder):
+    """A reporting unit: one school at one level, or a county counselling centre.
+
+    Its life is effective-dated: it is expected to file only for the months it
+    was open (``opened_on`` … ``closed_on``), so reporting rates never pass 100 %.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        name: str,
+        level: str,
+        county_code: str,
+        public: bool = True,
+        opened_on: dt.date | None = None,
+        closed_on: dt.date | None = None,
+        address: str = "",
+        phone: str = "",
+        url: str = "",
+    ):
+        super().__init__()
+        if level not in LEVELS:
+            raise ValueError(f"unknown level {level!r}")
+        self.code = code
+        self.name = name
+        self.level = level
+        self.county_code = county_code
+        self.public = public
+        self.opened_on = opened_on
+        self.closed_on = closed_on
+        self.address = address
+        self.phone = phone
+        self.url = url
+
+    @property
+    def title(self):
+        return self.name
+
+    @property
+    def family(self) -> str:
+        """Workbook family: 'B' for counselling centres, 'A' for schools."""
+        return "B" if self.level == "輔諮中心" else "A"
+
+    @property
+    def grades(self) -> tuple[int, ...]:
+        return LEVEL_GRADES[self.level]
+
+    @property
+    def category(self) -> str:
+        """The account category of the registration page (國小, 國中, 高中職, …)."""
+        return "高中職" if self.level in ("高中", "高職") else self.level
+
+    def is_open_in(self, year: int, month: int) -> bool:
+        """True when the unit existed during (any part of) that month."""
+        first = dt.date(year, month, 1)
+        ny, nm = calendar.next_month(year, month)
+        last = dt.date(ny, nm, 1) - dt.timedelta(days=1)
+        if self.opened_on and self.opened_on > last:
+            return False
+        return not (self.closed_on and self.closed_on < first)
+
+    def expected_months(self, ay: int) -> list[tuple[int, int]]:
+        return [ym for ym in calendar.academic_year_months(ay) if self.is_open_in(*ym)]
+
+    @property
+    def __acl__(self):
+        return [
+            (
+                Allow,
+                unit_principal(self.code),
+                (
+                    Perm.UNIT_VIEW,
+                    Perm.UNIT_STATUS,
+                    Perm.REPORT_STATUS,
+                    Perm.REPORT_VIEW,
+                    Perm.REPORT_FILE,
+                    Perm.REPORT_AMEND,
+                ),
+            ),
+        ]
+
+
+class AcademicYear(Folder):
+    """A unit's 學年度 (ROC numbering), holding its monthly reports by ``yyyy-mm``."""
+
+    def __init__(self, year: int):
+        super().__init__()
+        self.year = year
+
+    @property
+    def title(self):
+        return f"{self.year}學年度"
+
+
+class MonthlyReport(Persistent):
+    """One unit's report for one month, with its workflow state and history."""
+
+    __name__ = None
+    __parent__ = None
+
+    def __init__(self, year: int, month: int, state: str = "not_due"):
+        self.year = year
+        self.month = month
+        self.state = state
+        self.history = PersistentList()
+
+    @property
+    def title(self):
+        return calendar.roc_month_label(self.year, self.month)
+
+
+class TemplateVersions(Folder):
+    title = "填報表格版本"
+
+
+class TemplateVersion(Persistent):
+    """A published workbook template version (e.g. 111, 113) for a family."""
+
+    __name__ = None
+    __parent__ = None
+
+    def __init__(self, version_id: str, family: str, first_academic_year: int, label: str):
+        self.version_id = version_id
+        self.family = family
+        self.first_academic_year = first_academic_year
+        self.label = label
+
+    @property
+    def title(self):
+        return self.label
+
+
+def report_key(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"
+
+
+def unit_of(resource):
+    """The Unit a resource lives in, or None."""
+    while resource is not None:
+        if isinstance(resource, Unit):
+            return resource
+        resource = resource.__parent__
+    return None
+
+
+def find_root(resource):
+    while resource.__parent__ is not None:
+        resource = resource.__parent__
+    return resource

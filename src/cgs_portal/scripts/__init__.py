@@ -1,0 +1,1 @@
+"""Console scripts (cgs-init, cgs-import-units, …)."""

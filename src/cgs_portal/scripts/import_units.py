@@ -1,0 +1,56 @@
+"""cgs-import-units CONFIG FILE.csv: import the MOE open school directory.
+
+Prints the change list (added / renamed / moved / missing) and applies it in
+one transaction. Never deletes a unit or its reports; units missing from the
+file are reported, and closed (effective-dated) only with --close-missing.
+Idempotent: a second run with the same file changes nothing.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from ..clock import get_clock
+from ..directory import DirectoryError, apply_import, parse_directory, plan_import
+from ..evolve import APP_KEY, evolve
+from ..resources import LEVELS
+from .common import portal_env
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="cgs-import-units", description=__doc__)
+    parser.add_argument("config_uri")
+    parser.add_argument("csv_file", type=Path)
+    parser.add_argument("--level", choices=[lv for lv in LEVELS if lv != "輔諮中心"],
+                        help="the level of this directory file (default: from each code)")
+    parser.add_argument("--close-missing", action="store_true",
+                        help="close units that are not in the file (effective today)")
+    parser.add_argument("--opened-on", type=dt.date.fromisoformat,
+                        help="opening date for new units (default: today)")
+    parser.add_argument("--dry-run", action="store_true", help="print the change list only")
+    args = parser.parse_args(argv)
+    try:
+        rows, warnings = parse_directory(args.csv_file.read_bytes(), level=args.level)
+    except (OSError, DirectoryError) as exc:
+        print(f"cgs-import-units: {exc}", file=sys.stderr)
+        return 2
+    with portal_env(args.config_uri) as (env, zodb_root, tm):
+        evolve(zodb_root, env["registry"], tm=tm)
+        root = zodb_root[APP_KEY]
+        plan = plan_import(root["counties"], rows, warnings)
+        print(plan.report(close_missing=args.close_missing))
+        if args.dry_run:
+            tm.abort()
+            return 0
+        today = get_clock(env["registry"]).today()
+        apply_import(root["counties"], plan, today, opened_on=args.opened_on,
+                     close_missing=args.close_missing)
+        tm.get().note(f"cgs-import-units {args.csv_file.name}")
+        tm.commit()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

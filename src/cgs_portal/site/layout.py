@@ -1,0 +1,92 @@
+"""What every page's layout needs: the account, the menus, flash messages."""
+from __future__ import annotations
+
+from pyramid.events import BeforeRender, subscriber
+
+from .. import calendar
+
+# (view name, label) — the top menu before login, as in the guides.
+LOGIN_MENU = [
+    ("login", "登入系統"),
+    ("register", "新建帳號"),
+    ("lookup", "帳號查詢"),
+    ("forgot-password", "忘記密碼"),
+    ("change-email", "變更信箱"),
+]
+PUBLIC_MENU = [("documents", "操作文件下載"), ("faq", "Q&A"), ("contact", "線上諮詢")]
+MEMBER_MENU = [
+    ("filing", "工作填報"),
+    ("records", "資料查詢"),
+    ("account", "帳號管理"),
+    ("helper", "填報幫手"),
+    ("contact", "線上諮詢"),
+    ("change-password", "修改密碼"),
+]
+# Extra entries shown to back-office roles, appended by the concerns that build them.
+ROLE_MENU: dict[str, list[tuple[str, str]]] = {"admin": [], "helpdesk": [], "county": []}
+
+
+class Layout:
+    def __init__(self, request):
+        self.request = request
+        self.account = request.identity
+        self.site_title = "高級中等以下學校輔導工作成果填報系統"
+
+    def url(self, name, *elements, **kw):
+        root = self.request.root
+        return self.request.resource_url(root, name, *elements, **kw)
+
+    @property
+    def static(self):
+        return self.request.static_url("cgs_portal:static/")
+
+    def deform_static(self, path):
+        return self.request.static_url("deform:static/" + path)
+
+    @property
+    def login_menu(self):
+        return [(self.url(name), label, name) for name, label in LOGIN_MENU]
+
+    @property
+    def public_menu(self):
+        return [(self.url(name), label, name) for name, label in PUBLIC_MENU]
+
+    @property
+    def member_menu(self):
+        items = list(MEMBER_MENU)
+        if self.account is not None:
+            items += ROLE_MENU.get(self.account.role, [])
+        return [(self.url(name), label, name) for name, label in items]
+
+    @property
+    def current_view(self):
+        return self.request.view_name
+
+    @property
+    def display_login(self):
+        account = self.account
+        if account is None:
+            return ""
+        return account.unit_code or account.login
+
+    def flashes(self):
+        return self.request.session.pop_flash("info") if hasattr(self.request, "session") else []
+
+    def errors(self):
+        return self.request.session.pop_flash("error") if hasattr(self.request, "session") else []
+
+    @property
+    def csrf_token(self):
+        from pyramid.csrf import get_csrf_token
+
+        return get_csrf_token(self.request)
+
+    roc_date = staticmethod(calendar.roc_date)
+    roc_datetime = staticmethod(calendar.roc_datetime)
+
+
+@subscriber(BeforeRender)
+def add_layout(event):
+    request = event.get("request")
+    if request is not None and "layout" not in event:
+        event["layout"] = Layout(request)

@@ -1,0 +1,82 @@
+"""Rate limits: N failures per key within a window lock the key for a while.
+
+Failures are kept in the ZODB (one small persistent record per key), so every
+app process sees the same counts. Keys are strings such as ``login:010300_a001``
+or ``ip:203.0.113.5``; a key that names no real account is counted the same way,
+so the answers never tell which accounts exist.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from BTrees.OOBTree import OOBTree
+from persistent import Persistent
+from persistent.list import PersistentList
+
+WINDOW = dt.timedelta(minutes=15)
+LOCK_FOR = dt.timedelta(minutes=15)
+MAX_FAILURES = 5
+
+
+class Attempts(Persistent):
+    def __init__(self):
+        self.failures = PersistentList()
+        self.locked_until = None
+
+
+def _store(root) -> OOBTree:
+    store = getattr(root, "throttle", None)
+    if store is None:
+        store = root.throttle = OOBTree()
+    return store
+
+
+def locked_until(root, keys, now: dt.datetime) -> dt.datetime | None:
+    """The latest lock end among ``keys`` still in force, or None."""
+    store = getattr(root, "throttle", None)
+    if store is None:
+        return None
+    latest = None
+    for key in keys:
+        record = store.get(key)
+        if record is not None and record.locked_until and record.locked_until > now:
+            latest = max(latest, record.locked_until) if latest else record.locked_until
+    return latest
+
+
+def record_failure(
+    root, keys, now: dt.datetime, *, limit: int = MAX_FAILURES, window=WINDOW, lock_for=LOCK_FOR
+) -> bool:
+    """Count a failure against every key; True when this failure locked one of them."""
+    store = _store(root)
+    locked = False
+    for key in keys:
+        record = store.get(key)
+        if record is None:
+            record = store[key] = Attempts()
+        recent = [t for t in record.failures if now - t < window]
+        recent.append(now)
+        record.failures = PersistentList(recent[-limit:])
+        if len(recent) >= limit:
+            record.locked_until = now + lock_for
+            record.failures = PersistentList()
+            locked = True
+    return locked
+
+
+def clear(root, keys) -> None:
+    store = getattr(root, "throttle", None)
+    if store is None:
+        return
+    for key in keys:
+        if key in store:
+            del store[key]
+
+
+def client_address(request) -> str:
+    """The client's address (the first hop a trusted proxy put in X-Forwarded-For)."""
+    if request.registry.settings.get("cgs.trust_forwarded_for") in ("true", "1", True):
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return request.client_addr or "unknown"
