@@ -1,6 +1,6 @@
 """The audit log of account events (register, activate, login ok/failed, lockout, …).
 
-Entries are appended to an ``IOBTree`` keyed by a time-ordered integer, so that
+Entries are appended to an ``LOBTree`` keyed by a time-ordered integer, so that
 concurrent appends rarely touch the same bucket and browsing newest-first is a
 reverse range scan.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from BTrees.IOBTree import IOBTree
+from BTrees.LOBTree import LOBTree
 from persistent import Persistent
 
 EVENTS = {
@@ -46,10 +46,10 @@ class AuditEntry(Persistent):
         return EVENTS.get(self.event, self.event)
 
 
-def audit_log(root) -> IOBTree:
+def audit_log(root) -> LOBTree:
     log = getattr(root, "audit_log", None)
     if log is None:
-        log = root.audit_log = IOBTree()
+        log = root.audit_log = LOBTree()
     return log
 
 
