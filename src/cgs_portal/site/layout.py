@@ -22,8 +22,12 @@ MEMBER_MENU = [
     ("contact", "線上諮詢"),
     ("change-password", "修改密碼"),
 ]
-# Extra entries shown to back-office roles, appended by the concerns that build them.
-ROLE_MENU: dict[str, list[tuple[str, str]]] = {"admin": [], "helpdesk": [], "county": []}
+
+
+def add_role_menu_item(config, role: str, name: str, label: str):
+    """Config directive: a menu entry (view name on the root) shown only to ``role``."""
+    menus = config.registry.__dict__.setdefault("cgs_role_menus", {})
+    menus.setdefault(role, []).append((name, label))
 
 
 class Layout:
@@ -55,7 +59,8 @@ class Layout:
     def member_menu(self):
         items = list(MEMBER_MENU)
         if self.account is not None:
-            items += ROLE_MENU.get(self.account.role, [])
+            menus = self.request.registry.__dict__.get("cgs_role_menus", {})
+            items += menus.get(self.account.role, [])
         return [(self.url(name), label, name) for name, label in items]
 
     @property

@@ -94,14 +94,16 @@ def documents(request):
     return {"page_title": "操作文件下載", "documents": document_links(request)}
 
 
-# Other concerns append (label, view name, description) here when they provide downloads.
-DOCUMENT_LINKS: list[tuple[str, str, str]] = []
+def add_document_link(config, label: str, name: str, description: str = ""):
+    """Config directive: list a download (a view name on the root) on 操作文件下載."""
+    config.registry.__dict__.setdefault("cgs_document_links", []).append((label, name, description))
 
 
 def document_links(request):
+    links = request.registry.__dict__.get("cgs_document_links", [])
     return [
         (label, request.resource_url(request.root, name), description)
-        for label, name, description in DOCUMENT_LINKS
+        for label, name, description in links
     ]
 
 
@@ -128,6 +130,10 @@ def coming_view(title, what):
 
 
 def includeme(config):
+    from .layout import add_role_menu_item
+
+    config.add_directive("add_role_menu_item", add_role_menu_item)
+    config.add_directive("add_document_link", add_document_link)
     for name, (title, permission, what) in COMING.items():
         config.add_view(
             coming_view(title, what),
