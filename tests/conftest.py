@@ -1,25 +1,15 @@
 """Shared fixtures: a fresh app per test on a throw-away FileStorage with blobs.
 
 pyramid_tm runs normally (a POST then a GET sees the write), unlike the
-starter's doomed-transaction fixture.
+starter's doomed-transaction fixture. Helpers live in ``support.py``.
 """
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
-import re
-
 import pytest
-import transaction
 import webtest
 
 from cgs_portal import main
-from cgs_portal.accounts.models import ACTIVE, Account
-from cgs_portal.accounts.passwords import hash_password
-from cgs_portal.evolve import APP_KEY
-
-DEFAULT_NOW = "2024-10-03T09:00:00"  # 113學年度上學期, inside September's filing window
-PASSWORD = "Counsel2024ok"
+from support import DEFAULT_NOW, add_account, add_unit, open_root
 
 
 @pytest.fixture
@@ -55,28 +45,6 @@ def clock(app):
     return app.registry.cgs_clock
 
 
-@contextlib.contextmanager
-def open_root(app):
-    """The portal root in a transaction of its own; committed on success."""
-    db = app.registry._zodb_databases[""]
-    tm = transaction.TransactionManager(explicit=True)
-    tm.begin()
-    conn = db.open(transaction_manager=tm)
-    try:
-        zroot = conn.root()
-        if APP_KEY not in zroot:
-            from cgs_portal.evolve import bootstrap
-
-            bootstrap(zroot, app.registry)
-        yield zroot[APP_KEY]
-        tm.commit()
-    except BaseException:
-        tm.abort()
-        raise
-    finally:
-        conn.close()
-
-
 @pytest.fixture
 def portal(app):
     """``with portal() as root:`` — read or change the database outside requests."""
@@ -88,27 +56,9 @@ def testapp(app):
     return webtest.TestApp(app, extra_environ={"REMOTE_ADDR": "192.0.2.10"})
 
 
-def add_unit(root, code="013601", name="新北市立示範國民小學", level="國小", county="65000", **kw):
-    from cgs_portal.resources import Unit
-
-    county_folder = root["counties"][county]
-    if code in county_folder:
-        return county_folder[code]
-    kw.setdefault("opened_on", dt.date(2022, 8, 1))
-    return county_folder.add(code, Unit(code, name, level, county, **kw))
-
-
-def add_account(root, login, role="unit", password=PASSWORD, status=ACTIVE, **kw):
-    account = Account(login, role, status=status, **kw)
-    account.password_hash = hash_password(password)
-    account.password_changed_at = dt.datetime(2024, 9, 1, tzinfo=dt.timezone(dt.timedelta(hours=8)))
-    root["accounts"].add_account(account)
-    return account
-
-
 @pytest.fixture
 def world(portal):
-    """Two counties, two units each, and one account per role."""
+    """Two counties, units of several levels, and one account per role."""
     with portal() as root:
         add_unit(root, "013601", "新北市立示範光明國民小學", "國小", "65000")
         add_unit(root, "013501", "新北市立示範仁愛國民中學", "國中", "65000")
@@ -129,30 +79,3 @@ def world(portal):
         "helpdesk": "helpdesk1",
         "admin": "admin1",
     }
-
-
-def captcha_code(testapp) -> str:
-    testapp.get("/captcha.png")
-    return testapp.get("/test-captcha-code").json["code"]
-
-
-def login(testapp, login_id, password=PASSWORD, *, captcha=None, status=None):
-    """Log in through the real form and captcha; returns the response."""
-    page = testapp.get("/login")
-    form = page.forms["login-form"]
-    form["login"] = login_id
-    form["password"] = password
-    form["captcha"] = captcha if captcha is not None else captcha_code(testapp)
-    response = form.submit("submit", status=status)
-    return response
-
-
-def csrf_token(testapp) -> str:
-    page = testapp.get("/logout")
-    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-
-
-def outbox(settings):
-    from cgs_portal.mail import read_outbox
-
-    return read_outbox(settings["mail.debug_dir"])

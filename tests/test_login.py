@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from conftest import PASSWORD, captcha_code, csrf_token, login
+from support import PASSWORD, captcha_code, csrf_token, login
 
 
 def test_login_page_has_guide_elements(testapp):
@@ -143,7 +143,7 @@ def test_logout_invalidates_a_copied_session_cookie(app, world):
 
 
 def test_pending_account_cannot_log_in(testapp, portal, world):
-    from conftest import add_account
+    from support import add_account
 
     with portal() as root:
         add_account(root, "013501_newb", unit_code="013501", personal_id="newb", status="pending")

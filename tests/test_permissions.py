@@ -14,7 +14,7 @@ import webtest
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
 
 from cgs_portal.security import Perm, user_principal
-from conftest import csrf_token, login
+from support import csrf_token, login
 
 ROLES = ["anonymous", "unit", "other_unit", "county", "other_county", "helpdesk", "admin"]
 ALL = set(ROLES)
@@ -60,7 +60,7 @@ LOGINS = {
 @pytest.fixture
 def matrix_world(portal, world):
     from cgs_portal.resources import AcademicYear, MonthlyReport
-    from conftest import add_account
+    from support import add_account
 
     with portal() as root:
         add_account(root, "tpe_gov", role="county", county_code="63000", email="tpe@example.invalid")

@@ -1,0 +1,104 @@
+"""Helpers shared by the test modules (import as ``support``)."""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+from pathlib import Path
+
+import transaction
+
+from cgs_portal.accounts.models import ACTIVE, Account
+from cgs_portal.accounts.passwords import hash_password
+from cgs_portal.evolve import APP_KEY
+
+DEFAULT_NOW = "2024-10-03T09:00:00"  # 113學年度上學期, inside September's filing window
+PASSWORD = "Counsel2024ok"
+TAIPEI = dt.timezone(dt.timedelta(hours=8))
+
+
+@contextlib.contextmanager
+def open_root(app):
+    """The portal root in a transaction of its own; committed on success."""
+    db = app.registry._zodb_databases[""]
+    tm = transaction.TransactionManager(explicit=True)
+    tm.begin()
+    conn = db.open(transaction_manager=tm)
+    try:
+        zroot = conn.root()
+        if APP_KEY not in zroot:
+            from cgs_portal.evolve import bootstrap
+
+            bootstrap(zroot, app.registry)
+        yield zroot[APP_KEY]
+        tm.commit()
+    except BaseException:
+        tm.abort()
+        raise
+    finally:
+        conn.close()
+
+
+def add_unit(root, code="013601", name="新北市立示範國民小學", level="國小", county="65000", **kw):
+    from cgs_portal.resources import Unit
+
+    county_folder = root["counties"][county]
+    if code in county_folder:
+        return county_folder[code]
+    kw.setdefault("opened_on", dt.date(2022, 8, 1))
+    return county_folder.add(code, Unit(code, name, level, county, **kw))
+
+
+def add_account(root, login, role="unit", password=PASSWORD, status=ACTIVE, **kw):
+    account = Account(login, role, status=status, **kw)
+    account.password_hash = hash_password(password)
+    account.password_changed_at = dt.datetime(2024, 9, 1, tzinfo=TAIPEI)
+    root["accounts"].add_account(account)
+    return account
+
+
+def captcha_code(testapp) -> str:
+    testapp.get("/captcha.png")
+    return testapp.get("/test-captcha-code").json["code"]
+
+
+def login(testapp, login_id, password=PASSWORD, *, captcha=None, status=None):
+    """Log in through the real form and captcha; returns the response."""
+    page = testapp.get("/login")
+    form = page.forms["login-form"]
+    form["login"] = login_id
+    form["password"] = password
+    form["captcha"] = captcha if captcha is not None else captcha_code(testapp)
+    return form.submit("submit", status=status)
+
+
+def csrf_token(testapp) -> str:
+    page = testapp.get("/logout")
+    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+
+
+def outbox(settings):
+    from cgs_portal.mail import read_outbox
+
+    return read_outbox(settings["mail.debug_dir"])
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot under tests/screenshots/ (for people to look at)."""
+    folder = Path(__file__).resolve().parent / "screenshots"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def browser_login(page, base_url: str, login_id: str, password: str = PASSWORD):
+    """Log in through the real page, reading the captcha through the test-only hook."""
+    page.goto(base_url + "/login")
+    page.wait_for_function("document.querySelector('img.captcha-image').complete")
+    code = page.evaluate("async () => (await (await fetch('/test-captcha-code')).json()).code")
+    page.fill("input[name=login]", login_id)
+    page.fill("input[name=password]", password)
+    page.fill("input[name=captcha]", code)
+    page.click("button[name=submit]")
+    page.wait_for_load_state("networkidle")
