@@ -165,3 +165,22 @@ def test_login_audited(testapp, world, portal):
     with portal() as root:
         events = [e.event for e in entries(root)]
     assert "login.failed" in events and "login.ok" in events
+
+
+def test_login_returns_to_the_page_asked_for(testapp, world):
+    page = testapp.get("/records", status=302).follow()
+    form = page.forms["login-form"]
+    form["login"] = world["unit"]
+    form["password"] = PASSWORD
+    form["captcha"] = captcha_code(testapp)
+    response = form.submit("submit", status=302)
+    assert response.location == "http://localhost/records"
+
+
+def test_login_refuses_offsite_came_from(testapp, world):
+    page = testapp.get("/login?came_from=//evil.example/x")
+    form = page.forms["login-form"]
+    form["login"] = world["unit"]
+    form["password"] = PASSWORD
+    form["captcha"] = captcha_code(testapp)
+    assert form.submit("submit", status=302).location == "http://localhost/"

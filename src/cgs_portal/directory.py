@@ -119,7 +119,7 @@ def parse_directory(data: bytes, level: str | None = None) -> tuple[list[Directo
             columns[key] = index
     for required in ("code", "name", "owner", "county"):
         if required not in columns:
-            names = {v: k for k, v in COLUMN_ALIASES.items()}
+            names = {"code": "代碼", "name": "學校名稱", "owner": "公/私立", "county": "縣市名稱"}
             raise DirectoryError(f"找不到「{names[required]}」欄位，請確認檔案為教育部學校名錄格式。")
     rows, warnings = [], []
     for line, values in enumerate(reader, start=2):

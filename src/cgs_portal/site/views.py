@@ -184,7 +184,7 @@ def forbidden(request):
         from urllib.parse import quote
 
         return HTTPFound(
-            location=request.application_url + "/login?came_from=" + quote(request.path_qs)
+            location=request.application_url + "/login?came_from=" + quote(request.path_qs, safe="")
         )
     request.response.status = 403
     return {"page_title": "無權限", "csrf": False}

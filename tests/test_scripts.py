@@ -1,0 +1,108 @@
+"""Console scripts: cgs-init (bootstrap + evolve, idempotent) and cgs-import-units."""
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+import transaction
+from ZODB import DB
+from ZODB.FileStorage import FileStorage
+
+from cgs_portal.evolve import APP_KEY, LATEST
+from cgs_portal.scripts import import_units, init
+
+
+@pytest.fixture
+def ini(tmp_path):
+    def make(demo=False):
+        path = tmp_path / "test.ini"
+        path.write_text(textwrap.dedent(f"""
+            [app:main]
+            use = egg:cgs_portal
+            zodbconn.uri = file://{tmp_path}/Data.fs?blobstorage_dir={tmp_path}/blobs
+            cgs.session_secret = {"s" * 40}
+            cgs.demo = {"true" if demo else "false"}
+            cgs.clock.now = 2024-10-03T09:00:00
+            mail.debug_dir = {tmp_path}/mail
+        """))
+        return str(path)
+
+    return make
+
+
+def open_db(tmp_path):
+    return DB(FileStorage(str(tmp_path / "Data.fs"), blob_dir=str(tmp_path / "blobs")))
+
+
+def test_init_creates_and_is_idempotent(ini, tmp_path, capsys):
+    config = ini()
+    assert init.main([config]) == 0
+    first = capsys.readouterr().out
+    assert f"schema version {LATEST}" in first and "3 step(s) applied" in first
+    assert init.main([config]) == 0
+    assert "0 step(s) applied" in capsys.readouterr().out
+    db = open_db(tmp_path)
+    try:
+        root = db.open().root()[APP_KEY]
+        assert len(root["counties"]) == 22
+        assert set(root["templates"].keys()) == {"111", "113", "B111", "B113"}
+        assert len(root.announcements) == 1
+    finally:
+        db.close()
+
+
+def test_demo_init_prints_passwords_once(ini, tmp_path, capsys):
+    config = ini(demo=True)
+    init.main([config])
+    out = capsys.readouterr().out
+    assert "Demo logins" in out and "admin" in out and "_demo" in out
+    init.main([config])
+    again = capsys.readouterr().out
+    assert "Demo logins" not in again and "exist already" in again
+    db = open_db(tmp_path)
+    try:
+        root = db.open().root()[APP_KEY]
+        units = sum(len(c) for c in root["counties"].values())
+        assert units == 428
+        admin = root["accounts"]["admin"]
+        assert admin.password_hash.startswith("$argon2")
+    finally:
+        db.close()
+
+
+def test_import_units_prints_changes_and_is_idempotent(ini, tmp_path, capsys):
+    config = ini()
+    csv_file = tmp_path / "dir.csv"
+    csv_file.write_text(
+        "\ufeff學年度,代碼,學校名稱,公/私立,縣市名稱,地址,電話,網址\n"
+        "112,010301,國立華僑高級中等學校,公立,[01]新北市,[220]新北市板橋區大觀路一段32號,(02)29684131,http://x\n"
+        "112,333601,臺北市立示範國小,公立,[33]臺北市,[100]臺北市,(02)1,http://y\n",
+        encoding="utf-8",
+    )
+    assert import_units.main([config, str(csv_file)]) == 0
+    out = capsys.readouterr().out
+    assert "added    010301" in out and "added=2" in out
+    assert import_units.main([config, str(csv_file)]) == 0
+    assert "added=0 renamed=0 moved=0 updated=0" in capsys.readouterr().out
+    csv_file.write_text(
+        "代碼,學校名稱,公/私立,縣市名稱\n010301,國立華僑高級中等學校,公立,[01]新北市\n", encoding="utf-8"
+    )
+    assert import_units.main([config, str(csv_file), "--dry-run"]) == 0
+    assert "missing  333601" in capsys.readouterr().out
+    assert import_units.main([config, str(csv_file), "--close-missing"]) == 0
+    assert "closed   333601" in capsys.readouterr().out
+    db = open_db(tmp_path)
+    try:
+        root = db.open().root()[APP_KEY]
+        unit = root["counties"]["63000"]["333601"]
+        assert unit.closed_on is not None  # closed, still there
+    finally:
+        db.close()
+        transaction.abort()
+
+
+def test_import_units_refuses_a_bad_file(ini, tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    assert import_units.main([ini(), str(bad)]) == 2
+    assert "cgs-import-units:" in capsys.readouterr().err
