@@ -25,7 +25,7 @@ run: install
 
 ## make test: system packages for browser tests, then the whole suite
 test: install browser-deps
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench)
 	$(BIN)/pytest
 
 # Debian's chromium and CJK fonts for the headless browser tests (installed when missing).
@@ -38,7 +38,7 @@ browser-deps:
 	fi
 
 lint: install
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench)
 
 bench: install
 	$(BIN)/python bench/workbook.py
