@@ -9,7 +9,12 @@ import pytest
 import webtest
 
 from cgs_portal import main
+from cgs_portal.accounts import passwords
 from support import DEFAULT_NOW, add_account, add_unit, open_root
+
+# Tests hash many passwords: use argon2's cheapest parameters (production keeps the defaults;
+# verification reads the parameters from each stored hash, so both kinds verify).
+passwords._hasher = passwords.PasswordHasher.from_parameters(passwords.CHEAPEST_PARAMETERS)
 
 
 @pytest.fixture

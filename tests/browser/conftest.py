@@ -43,7 +43,8 @@ def live_server(app):
     thread.start()
     yield f"http://127.0.0.1:{port}"
     server.close()
-    thread.join(timeout=5)
+    server.task_dispatcher.shutdown(timeout=1)
+    thread.join(timeout=0.2)  # the daemon loop thread ends with the process
 
 
 @pytest.fixture(scope="session")

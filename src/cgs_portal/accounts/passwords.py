@@ -7,6 +7,7 @@ from importlib import resources
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from argon2.profiles import CHEAPEST as CHEAPEST_PARAMETERS  # noqa: F401 - used by the tests
 
 _hasher = PasswordHasher()
 
@@ -18,6 +19,11 @@ NATIONAL_ID = re.compile(r"[A-Za-z][A-Da-d1-28-9]\d{8}")
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    """True when a stored hash uses other parameters than the current hasher."""
+    return _hasher.check_needs_rehash(stored_hash)
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
