@@ -1,0 +1,2 @@
+def annotate_workbook(data, problems):
+    raise NotImplementedError
