@@ -238,7 +238,7 @@ def _main_part(zf: zipfile.ZipFile, names: set) -> str | None:
 
 
 _DIM = re.compile(rb'<(?:\w+:)?dimension\s+ref="([^"]+)"')
-_MARKERS = re.compile(rb'<(?:\w+:)?f[\s>/]|hidden="(?:1|true)"')
+_MARKERS = (b'<f>', b'<f ', b'<f/', b':f>', b':f ', b':f/', b'hidden="1"', b'hidden="true"')
 _ROW = re.compile(rb'<(?:\w+:)?row\b([^>]*)>')
 _CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)', re.S)
 _ATTR_R = re.compile(rb'\br="([^"]*)"')
@@ -271,7 +271,7 @@ def scan_sheet(book: Book, title: str) -> SheetScan:
                     m = _DIM.search(buf[:65536])
                     if m:
                         scan.dimension = _check_dimension(m.group(1).decode('ascii', 'replace'), title)
-                if not found and _MARKERS.search(buf):
+                if not found and any(m in buf for m in _MARKERS):
                     found = True
                 tail = buf[-64:]
             if found:
