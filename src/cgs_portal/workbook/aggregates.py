@@ -9,7 +9,8 @@ as sorted lists of keys so 人數 can be computed distinct across months.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from operator import itemgetter
+
+_ZERO = (0,)
 
 
 def _s(counter) -> dict:
@@ -17,76 +18,83 @@ def _s(counter) -> dict:
     return {'|'.join(map(str, key)): value for key, value in counter.items()}
 
 
-def _sum(keys, weights) -> Counter:
-    out = Counter()
+def _sum(keys, weights) -> dict:
+    out = {}
+    get = out.get
     for key, weight in zip(keys, weights, strict=True):
         if weight:
-            out[key] += weight
+            out[key] = get(key, 0) + weight
     return out
 
 
 CASE_FIELDS = ('grade', 'sex', 'staff_type', 'main_category', 'case_status', 'sessions',
                'student_code', 'teacher_code', 'sub_categories', 'case_source',
                'student_status', 'referral', 'closure', 'school_code')
+SERVICE_FIELDS = ('service_item', 'target', 'staff_type', 'male', 'female', 'events',
+                  'teacher_code')
 
 
 def build_aggregates(family: str, version: str, cases: list, services: list) -> dict:
     """The counters of one workbook from its (error-free) normalised row dicts."""
-    columns = {k: [r.get(k) for r in cases] for k in CASE_FIELDS}
-    return aggregate_columns(family, version, columns, services)
+    return aggregate_columns(family, version,
+                             {k: [r.get(k) for r in cases] for k in CASE_FIELDS},
+                             {k: [r.get(k) for r in services] for k in SERVICE_FIELDS})
 
 
-def aggregate_columns(family: str, version: str, cases: dict, services: list) -> dict:
-    """The counters from case columns (field → list of values) and service row dicts."""
-    n = len(cases['grade'])
+def aggregate_columns(family: str, version: str, cases: dict, services: dict) -> dict:
+    """The counters from case and service columns (field → list of values, one per row)."""
+    n = len(cases.get('grade') or ())
     col = {k: cases.get(k) or [None] * n for k in CASE_FIELDS}
-    dims = list(zip(col['grade'], col['sex'], col['staff_type'], strict=True))
-    i_main = Counter((m, g, s, t) for m, (g, s, t) in zip(col['main_category'], dims, strict=True))
-    i_sub = Counter((c, g, s, t) for subs, (g, s, t) in zip(col['sub_categories'], dims, strict=True)
-                    for c in subs if c)
-    iii = _sum([(m, g, s, t) for m, (g, s, t) in zip(col['main_category'], dims, strict=True)],
-               col['sessions'])
-    iv = Counter((c, g, s, t) for st, srcs, (g, s, t) in zip(col['case_status'], col['case_source'],
-                                                              dims, strict=True)
+    g, x, t = col['grade'], col['sex'], col['staff_type']
+    main_keys = list(zip(col['main_category'], g, x, t, strict=True))
+    i_main = Counter(main_keys)
+    iii = _sum(main_keys, col['sessions'])
+    dims = list(zip(g, x, t, strict=True))
+    i_sub = Counter((c, *d) for subs, d in zip(col['sub_categories'], dims, strict=True)
+                    if subs != _ZERO for c in subs if c)
+    iv = Counter((c, *d) for st, srcs, d in zip(col['case_status'], col['case_source'], dims,
+                                                strict=True)
                  if st == 1 for c in srcs if c)
-    v = Counter((c, g, s, t) for c, (g, s, t) in zip(col['referral'], dims, strict=True)
-                if c is not None)
-    vi = Counter((c, g, s, t) for ids, (g, s, t) in zip(col['student_status'], dims, strict=True)
-                 for c in ids)
-    closure = Counter((c, g, s, t) for c, (g, s, t) in zip(col['closure'], dims, strict=True)
-                      if c is not None)
+    v = Counter({k: n for k, n in Counter(zip(col['referral'], g, x, t, strict=True)).items()
+                 if k[0] is not None})
+    vi = Counter((c, *d) for ids, d in zip(col['student_status'], dims, strict=True) for c in ids)
+    closure = Counter({k: n for k, n in Counter(zip(col['closure'], g, x, t, strict=True)).items()
+                       if k[0] is not None})
     codes = col['student_code']
     if family == 'B':
-        codes = [f'{school or ""}/{code}' for school, code in zip(col['school_code'], codes, strict=True)]
-    students = set(zip(codes, col['grade'], col['sex'], col['case_status'], col['staff_type'],
-                       strict=True))
-    ii_sets = defaultdict(set)
-    for code, g, s, st, t in students:
-        ii_sets[(st, g, s, t)].add(code)
+        codes = [f'{school or ""}/{code}' for school, code in zip(col['school_code'], codes,
+                                                                  strict=True)]
+    students = set(zip(codes, g, x, col['case_status'], t, strict=True))
+    ii = Counter((st, gr, sx, st_) for _, gr, sx, st, st_ in students)
     sessions_by_teacher = _sum(col['teacher_code'], col['sessions'])
     teachers = defaultdict(set)
-    for t, code in zip(col['staff_type'], col['teacher_code'], strict=True):
-        teachers[t].add(code)
-    vii, vii_events = Counter(), Counter()
-    get = itemgetter('service_item', 'target', 'staff_type', 'male', 'female')
-    for row in services:
-        item, target, staff, male, female = get(row)
+    for staff, code in set(zip(t, col['teacher_code'], strict=True)):
+        teachers[staff].add(code)
+    m = len(services.get('service_item') or ())
+    svc = {k: services.get(k) or [None] * m for k in SERVICE_FIELDS}
+    vii, vii_events = {}, {}
+    get, get_events = vii.get, vii_events.get
+    for item, target, staff, male, female, events in zip(
+            svc['service_item'], svc['target'], svc['staff_type'], svc['male'], svc['female'],
+            svc['events'], strict=True):
         if male:
-            vii[(item, target, 1, staff)] += male
+            key = (item, target, 1, staff)
+            vii[key] = get(key, 0) + male
         if female:
-            vii[(item, target, 2, staff)] += female
-        events = row.get('events')
-        if events is not None:
-            vii_events[(item, target, staff)] += events
-        teachers[staff].add(row['teacher_code'])
+            key = (item, target, 2, staff)
+            vii[key] = get(key, 0) + female
+        if events:
+            key = (item, target, staff)
+            vii_events[key] = get_events(key, 0) + events
+    for staff, code in set(zip(svc['staff_type'], svc['teacher_code'], strict=True)):
+        teachers[staff].add(code)
     return {
         'family': family,
         'version': version,
-        'counts': {'cases': n, 'services': len(services),
-                   'sessions': sum(col['sessions'])},
+        'counts': {'cases': n, 'services': m, 'sessions': sum(col['sessions'])},
         'I_main': _s(i_main),
         'I_sub': _s(i_sub),
-        'II': _s({key: len(s) for key, s in ii_sets.items()}),
+        'II': _s(ii),
         'III': _s(iii),
         'IV': _s(iv),
         'V': _s(v),
@@ -95,7 +103,7 @@ def aggregate_columns(family: str, version: str, cases: dict, services: list) ->
         'VII_events': _s(vii_events),
         'VIII': {str(staff): len(codes) for staff, codes in teachers.items()},
         'closure': _s(closure),
-        'students': sorted(students),
+        'students': list(students),
         'teachers': {str(staff): sorted(codes) for staff, codes in teachers.items()},
         'sessions_by_teacher': dict(sessions_by_teacher),
     }

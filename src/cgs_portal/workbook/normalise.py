@@ -308,11 +308,11 @@ class ColumnParser:
         if raw is True or raw is False:
             return Parsed(None, INVALID, '不可填入 TRUE/FALSE', '請依填報說明填寫')
         try:
-            return self.cache[raw]
-        except KeyError:
-            pass
+            hit = self.cache.get(raw)
         except TypeError:
             return self.base(raw)
+        if hit is not None:
+            return hit
         if type(raw) is str and looks_personal(raw):
             result = Parsed(None, PRIVACY, PRIVACY_MESSAGE,
                             '請刪除身分證字號、電話或電子郵件，改填學校自編代號')

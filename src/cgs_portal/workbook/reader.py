@@ -238,6 +238,7 @@ def _main_part(zf: zipfile.ZipFile, names: set) -> str | None:
     return 'xl/workbook.xml' if 'xl/workbook.xml' in names else None
 
 
+_PREFIXED_ROOT = re.compile(rb'\s*(?:<\?xml[^>]*\?>\s*)?<\w+:worksheet\b')
 _DIM = re.compile(rb'<(?:\w+:)?dimension\s+ref="([^"]+)"')
 _ROW = re.compile(rb'<(?:\w+:)?row\b([^>]*)>')
 _CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)', re.S)
@@ -273,7 +274,11 @@ def scan_sheet(book: Book, title: str) -> SheetScan:
         end = len(xml)
     find = xml.find
     scan.has_bool = find(b't="b"', 0, end) >= 0
-    if find(b'<f', 0, end) >= 0 or find(b':f', 0, end) >= 0 or find(b'hidden="', 0, end) >= 0:
+    prefixed = _PREFIXED_ROOT.match(xml) is not None
+    # Every formula has a closing </f> somewhere in its sheet (a shared formula's master
+    # cell carries the text), and '</f>' is far cheaper to search for than '<f'.
+    if find(b'f>', 0, end) >= 0 or find(b'hidden="', 0, end) >= 0 or (
+            prefixed and find(b':f', 0, end) >= 0):
         _detail_scan(xml, scan)
     return scan
 

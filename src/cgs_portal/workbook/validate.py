@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
-from operator import itemgetter
+from itertools import repeat
 
 from . import normalise as N
 from .aggregates import aggregate_columns
@@ -101,8 +102,11 @@ def _fatal(message: str, version: str | None = None, sheet: str = '', sheet_key=
 
 def validate_workbook(data, ctx: FilingContext) -> ValidationResult:
     """Validate one uploaded workbook for one filing; never raises."""
+    gc_was_enabled = gc.isenabled()
     try:
         raw = _load(data, ctx.max_bytes)
+        # Tens of thousands of small, acyclic objects: collecting them mid-way only costs.
+        gc.disable()
         return _validate(raw, ctx)
     except FileRefused as refused:
         return _fatal(refused.message)
@@ -111,6 +115,9 @@ def validate_workbook(data, ctx: FilingContext) -> ValidationResult:
     except Exception:  # noqa: BLE001 - the contract is: never raise
         log.exception('workbook validation failed')
         return _fatal(MSG_INTERNAL)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
 
 
 def _load(data, max_bytes: int) -> bytes:
@@ -348,39 +355,50 @@ class _Checker:
                                       '請在 Excel 中重新計算並存檔，或直接填入數值（不要用公式）')
         forced_rows = {r for r, _ in forced}
         found = []      # (position, column, Problem)
-        # 1. The data rows: trimmed to the schema's width, blank rows dropped.
-        rows, rownos = [], []
-        pad = [''] * n
-        looks_personal = N.looks_personal
-        for idx in range(first - 1, len(values)):
-            raw = values[idx]
-            if len(raw) > n:
-                extra = raw[n:]
-                if extra.count('') != len(extra):
-                    for j, v in enumerate(extra, start=n):
-                        if v.__class__ is str and v and looks_personal(v):
-                            found.append((len(rows), j, Problem(
-                                title, sheet_key, idx + 1, _letter(j), None, v[:100],
-                                N.PRIVACY_MESSAGE, '請刪除身分證字號、電話或電子郵件', 'error',
-                                'invalid')))
-                raw = raw[:n]
-            elif len(raw) < n:
-                raw = raw + pad[len(raw):]
-            if raw.count('') == n and idx + 1 not in forced_rows:
-                continue
-            rows.append(raw)
-            rownos.append(idx + 1)
-        m = len(rows)
-        # 2. Column by column: values seen before come from the parser's memo in C.
-        columns = list(zip(*rows, strict=True)) if m else [()] * n
-        parsed = {}
         bad_rows = set()
+        # 1. The data rows, transposed (in C); blank rows dropped.
+        data = values[first - 1:]
+        width = max(n, max(map(len, data), default=0))
+        if data and min(map(len, data)) < width:
+            data = [r + [''] * (width - len(r)) if len(r) < width else r for r in data]
+        allcols = list(zip(*data, strict=True)) if data else [()] * n
+        extra_bad = []
+        for j in range(n, len(allcols)):          # cells right of the table
+            col = allcols[j]
+            if col.count('') == len(col):
+                continue
+            for i, v in enumerate(col):
+                if v.__class__ is str and v and N.looks_personal(v):
+                    extra_bad.append(i)
+                    found.append((i, j, Problem(
+                        title, sheet_key, first + i, _letter(j), None, v[:100],
+                        N.PRIVACY_MESSAGE, '請刪除身分證字號、電話或電子郵件', 'error', 'invalid')))
+        columns = allcols[:n]
+        keep = [t.count('') != n for t in zip(*columns, strict=True)]
+        for r in forced_rows:
+            if 0 <= r - first < len(keep):
+                keep[r - first] = True
+        rownos = list(range(first, first + len(keep)))
+        if not all(keep):
+            columns = [tuple(v for v, k in zip(col, keep, strict=True) if k) for col in columns]
+            rownos = [r for r, k in zip(rownos, keep, strict=True) if k]
+        where = {r: i for i, r in enumerate(rownos)}
+        for i in extra_bad:
+            if first + i in where:
+                bad_rows.add(where[first + i])
+        # 2. Column by column: values seen before come from the parser's memo in C.
+        parsed = {}
         for j in range(n):
             col = columns[j]
             parser = parsers[j]
             # Each distinct raw value is parsed once; the cells are then mapped in C.
             value_of, bad_raws, norm_raws = {}, {}, []
+            plain_text = cols[j].kind == 'text'
             for raw in set(col):
+                if plain_text and raw.__class__ is str and len(raw) < 8 and raw.isascii() \
+                        and raw.isalnum():
+                    value_of[raw] = raw     # short ASCII codes: clean, and cannot be personal
+                    continue
                 p = parser(raw)
                 status = p[1]
                 if status == OK:
@@ -444,7 +462,7 @@ class _Checker:
                                             N.as_text(columns[j][i]), f.message, f.fix,
                                             f.severity, f.kind)))
         found.extend(self._unique(spec, title, parsed, rownos, columns, bad_rows))
-        found.sort(key=itemgetter(0, 1))
+        found.sort(key=lambda f: (f[2].row, f[1]))
         for _, _, problem in found:
             self.add(problem)
         hidden = [r for r in scan.hidden_rows if r >= first and r <= len(values)]
@@ -513,9 +531,13 @@ class _Checker:
             if key not in self.sheets:
                 continue
             title, spec, parsed, rownos, _ = self.sheets[key]
+            pairs = list(zip(parsed['teacher_code'], parsed['staff_type'], strict=True))
+            if len(set(pairs)) == len(set(parsed['teacher_code'])) and not any(
+                    staff_of.get(t, s) != s for t, s in set(pairs)):
+                staff_of.update(pairs)
+                continue
             j = [c.key for c in spec.columns].index('staff_type')
-            for i, (t, s) in enumerate(zip(parsed['teacher_code'], parsed['staff_type'],
-                                           strict=True)):
+            for i, (t, s) in enumerate(pairs):
                 if t is BAD or s is BAD:
                     continue
                 if staff_of.setdefault(t, s) != s:
@@ -528,7 +550,7 @@ class _Checker:
             title, spec, parsed, _, _ = self.sheets['cases']
             totals = Counter()
             for t, n in zip(parsed['teacher_code'], parsed['sessions'], strict=True):
-                if t is not BAD and n is not BAD:
+                if n is not BAD and t is not BAD:
                     totals[t] += n
             j = [c.key for c in spec.columns].index('sessions')
             for teacher, total in totals.items():
@@ -538,21 +560,21 @@ class _Checker:
                                      f'「{teacher}」本月晤談累積次數合計 {total} 次，超過 {MAX_SESSIONS_PER_TEACHER} 次',
                                      '請確認次數是否正確；若正確可忽略此提醒', 'warning', 'invalid'))
         good = {}
-        case_columns = {'grade': []}
+        agg_columns = {}
         for key, (_, _, parsed, rownos, bad_rows) in self.sheets.items():
             names = list(parsed) + ['_row', '_ok']
             lists = [[None if v is BAD else v for v in vals] if BAD in vals else vals
                      for vals in parsed.values()]
             oks = [i not in bad_rows for i in range(len(rownos))] if bad_rows else \
                 [True] * len(rownos)
-            rows = [dict(zip(names, t, strict=True)) for t in zip(*lists, rownos, oks, strict=True)]
+            rows = list(map(dict, map(zip, repeat(names), zip(*lists, rownos, oks, strict=True))))
             result.rows[key] = rows
             good[key] = [r for r in rows if r['_ok']] if bad_rows else rows
-            if key == 'cases':
-                case_columns = ({k: [v for v, ok in zip(vals, oks, strict=True) if ok]
+            agg_columns[key] = ({k: [v for v, ok in zip(vals, oks, strict=True) if ok]
                                  for k, vals in parsed.items()} if bad_rows else parsed)
         result.aggregates = aggregate_columns(self.version.family, self.version.id,
-                                              case_columns, good.get('services', []))
+                                              agg_columns.get('cases', {}),
+                                              agg_columns.get('services', {}))
         by_sheet = defaultdict(Counter)
         totals = Counter()
         for (sheet_key, severity, kind), count in self.counts.items():
