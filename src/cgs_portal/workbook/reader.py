@@ -273,11 +273,12 @@ def scan_sheet(book: Book, title: str) -> SheetScan:
     if end < 0:
         end = len(xml)
     find = xml.find
-    scan.has_bool = find(b't="b"', 0, end) >= 0
+    # Needles ending in a letter rare in cell XML are searched several times faster.
+    scan.has_bool = find(b't="b', 0, end) >= 0
     prefixed = _PREFIXED_ROOT.match(xml) is not None
     # Every formula has a closing </f> somewhere in its sheet (a shared formula's master
-    # cell carries the text), and '</f>' is far cheaper to search for than '<f'.
-    if find(b'f>', 0, end) >= 0 or find(b'hidden="', 0, end) >= 0 or (
+    # cell carries the text), and '</f' is far cheaper to search for than '<f'.
+    if find(b'</f', 0, end) >= 0 or find(b'hidd', 0, end) >= 0 or (
             prefixed and find(b':f', 0, end) >= 0):
         _detail_scan(xml, scan)
     return scan
