@@ -1,6 +1,7 @@
 """One test per hostile or broken file of the corpus: one clear message, no exception."""
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -115,3 +116,32 @@ def test_corpus_main_writes_every_file(tmp_path, monkeypatch):
                                            if k in ('not_excel.csv', 'old_format.xls')})
     corpus.main([str(tmp_path)])
     assert sorted(p.name for p in tmp_path.iterdir()) == ['not_excel.csv', 'old_format.xls']
+
+
+def test_boolean_cells_are_not_codes(ctx):
+    data = corpus.filled('113', corpus.random_rows('113', 'cases', 3, seed=12))
+    part = corpus.sheet_part(data, '表A-1-輔導教師-1.當月個案')
+    data = corpus.patch_part(data, part, lambda x: re.sub(
+        rb'<c r="B7"[^>]*>.*?</c>', b'<c r="B7" t="b"><v>1</v></c>', x, flags=re.S))
+    r = validate_workbook(data, ctx)
+    assert [p.cell for p in r.errors] == ['B7'] and 'TRUE' in r.errors[0].message
+
+
+def test_prefixed_namespace_sheet_formula(ctx):
+    """A sheet written with an ``x:`` prefix (some .NET writers) is still scanned."""
+    data = corpus.make_formulas()
+    part = corpus.sheet_part(data, '表A-1-輔導教師-1.當月個案')
+
+    def prefix(xml):
+        xml = re.sub(rb'<(/?)(worksheet|sheetData|row|c|v|f|is|t|dimension|sheetViews|'
+                     rb'sheetView|selection|sheetFormatPr|cols|col|mergeCells|mergeCell|'
+                     rb'pageMargins|dataValidations|dataValidation|formula1|formula2|'
+                     rb'sheetPr|outlinePr|pageSetUpPr|pane|legacyDrawing|tableParts)\b',
+                     rb'<\1x:\2', xml)
+        return xml.replace(b'xmlns="http://schemas', b'xmlns:x="http://schemas', 1)
+    data = corpus.patch_part(data, part, prefix)
+    r = validate_workbook(data, ctx)
+    if r.fatal is None:      # calamine read it: the formula cell must still be reported
+        assert 'N8' in [p.cell for p in r.errors]
+    else:
+        assert '損毀' in r.fatal or '找不到' in r.fatal or '欄位標題' in r.fatal

@@ -45,45 +45,58 @@ BAD = _Bad()
 _ZERO = (0,)
 
 
+def _by_combination(columns, judge):
+    """Run ``judge`` once per distinct combination of values, then place the findings.
+
+    Rules are pure functions of a few cells, and a month's rows repeat the same few
+    combinations, so this turns a per-row Python loop into set building in C."""
+    verdicts = {combo: judge(*combo) for combo in set(zip(*columns, strict=True))}
+    bad = {combo: finding for combo, finding in verdicts.items() if finding is not None}
+    if not bad:
+        return []
+    return [(i, bad[combo]) for i, combo in enumerate(zip(*columns, strict=True)) if combo in bad]
+
+
 def case_source(cols, ctx, params):
     """個案來源 only for a new case, ``0`` for an old one; 6 only at senior-high level."""
     senior_only = params.get('senior_only')
     senior_level = ctx.level in SENIOR_LEVELS
-    out = []
-    for i, (status, source, grade) in enumerate(zip(cols['case_status'], cols['case_source'],
-                                                    cols['grade'], strict=True)):
+
+    def judge(status, source, grade):
         if source is BAD:
-            continue
+            return None
         if status == 1:
             if source == _ZERO:
-                out.append((i, Finding('case_source', 'invalid', '新案須填寫個案來源，不可填 0',
-                                       '請填入個案來源代碼（可複選，以逗號分隔）')))
-            elif senior_only in source and not senior_level and not (
+                return Finding('case_source', 'invalid', '新案須填寫個案來源，不可填 0',
+                               '請填入個案來源代碼（可複選，以逗號分隔）')
+            if senior_only in source and not senior_level and not (
                     grade is not BAD and grade >= 10):
-                out.append((i, Finding('case_source', 'invalid',
-                                       f'個案來源 {senior_only} 線上預約管道僅限高中階段',
-                                       '請改填其他個案來源代碼')))
+                return Finding('case_source', 'invalid',
+                               f'個案來源 {senior_only} 線上預約管道僅限高中階段',
+                               '請改填其他個案來源代碼')
         elif status == 2 and source != _ZERO:
-            out.append((i, Finding('case_source', 'invalid', '舊案的個案來源應填 0',
-                                   '舊案請填 0；若為本月新開案，請將輔導概況改為 1')))
-    return out
+            return Finding('case_source', 'invalid', '舊案的個案來源應填 0',
+                           '舊案請填 0；若為本月新開案，請將輔導概況改為 1')
+        return None
+    return _by_combination((cols['case_status'], cols['case_source'], cols['grade']), judge)
 
 
 def other_text(cols, ctx, params):
     """「其他說明」 required exactly when the 「其他」 code is chosen, else ``0``."""
     code_field, text_field, code = params['code_field'], params['text_field'], params['code']
-    out = []
-    for i, (value, text) in enumerate(zip(cols[code_field], cols[text_field], strict=True)):
+
+    def judge(value, text):
         if value is BAD or text is BAD:
-            continue
+            return None
         chosen = code in value if value.__class__ is tuple else code == value
         if chosen and text is None:
-            out.append((i, Finding(text_field, 'invalid', f'已選 {code} 其他，須填寫其他說明',
-                                   '請簡要說明「其他」的內容（勿填個人資料）')))
-        elif not chosen and text is not None:
-            out.append((i, Finding(text_field, 'invalid', f'未選 {code} 其他，本欄應填 0',
-                                   f'請填 0；若確為其他，請在前一欄選 {code}')))
-    return out
+            return Finding(text_field, 'invalid', f'已選 {code} 其他，須填寫其他說明',
+                           '請簡要說明「其他」的內容（勿填個人資料）')
+        if not chosen and text is not None:
+            return Finding(text_field, 'invalid', f'未選 {code} 其他，本欄應填 0',
+                           f'請填 0；若確為其他，請在前一欄選 {code}')
+        return None
+    return _by_combination((cols[code_field], cols[text_field]), judge)
 
 
 def sub_categories(cols, ctx, params):

@@ -374,7 +374,10 @@ class _Checker:
                         title, sheet_key, first + i, _letter(j), None, v[:100],
                         N.PRIVACY_MESSAGE, '請刪除身分證字號、電話或電子郵件', 'error', 'invalid')))
         columns = allcols[:n]
-        keep = [t.count('') != n for t in zip(*columns, strict=True)]
+        if columns[0].count('') == 0:     # a blank row is blank in its first column too
+            keep = [True] * len(columns[0])
+        else:
+            keep = [t.count('') != n for t in zip(*columns, strict=True)]
         for r in forced_rows:
             if 0 <= r - first < len(keep):
                 keep[r - first] = True
