@@ -229,6 +229,12 @@ def _validate(data: bytes, ctx: FilingContext) -> ValidationResult:
 
 
 def _header_message(spec, title, values, bad, version) -> str:
+    expected = [N.label_key(c.header) for c in spec.columns]
+    for r, other in enumerate(values[:12], start=1):
+        if r != spec.header_row and [N.label_key(N.as_text(v)) for v in other[:len(expected)]] \
+                == expected:
+            return (f'工作表「{title}」的欄位標題列應在第 {spec.header_row} 列，檔案中在第 {r} 列。'
+                    '請勿在標題上方插入或刪除列，請使用下載的範本填寫。')
     row = values[spec.header_row - 1] if len(values) >= spec.header_row else []
     found = {N.label_key(N.as_text(v)): j for j, v in enumerate(row) if v != ''}
     parts = []
@@ -532,7 +538,10 @@ class _Checker:
         labels = '、'.join(spec.column(k).header for k in keys)
         seen = {}
         out = []
-        for i, key in enumerate(zip(*(parsed[k] for k in keys), strict=True)):
+        combos = list(zip(*(parsed[k] for k in keys), strict=True))
+        if len(set(combos)) == len(combos):
+            return out
+        for i, key in enumerate(combos):
             if BAD in key:
                 continue
             first = seen.setdefault(key, i)
