@@ -271,3 +271,12 @@ def test_edited_guidance_text_is_fine(ctx):
     buf = io.BytesIO()
     wb.save(buf)
     assert validate_workbook(buf.getvalue(), ctx).ok
+
+
+def test_summary_by_category(ctx, mc):
+    r = run(ctx, [case(sex=''), case(student_code='S2', grade=1), case(student_code='S2'),
+                  case(student_code='S4', main_other='說明'), case(student_code='A123456789')])
+    assert r.summary['by_category'] == {'missing': 1, 'rule': 2, 'duplicate': 1, 'privacy': 1}
+    assert {p.category for p in r.problems} == {'missing', 'rule', 'duplicate', 'privacy'}
+    f = validate_workbook(b'x', ctx)
+    assert f.problems[0].category == 'file'
