@@ -155,3 +155,20 @@ def test_header_row_moved_down(ctx):
     wb.save(buf)
     r = validate_workbook(buf.getvalue(), ctx)
     assert '應在第 3 列，檔案中在第 4 列' in r.fatal
+
+
+ACCEPTED = sorted(name for name, (_, phrase) in corpus.CORPUS.items() if phrase is None)
+
+
+@pytest.mark.parametrize('name', ACCEPTED)
+def test_accepted_corpus_files_annotate_cleanly(name, ctx):
+    import xml.etree.ElementTree as ET
+    data = corpus.CORPUS[name][0]()
+    r = validate_workbook(data, ctx)
+    out = annotate_workbook(data, r.problems)
+    z = zipfile.ZipFile(io.BytesIO(out))
+    for part in z.namelist():
+        if part.endswith(('.xml', '.rels', '.vml')):
+            ET.fromstring(z.read(part))
+    again = validate_workbook(out, ctx)
+    assert [(p.cell, p.message) for p in again.problems] == [(p.cell, p.message) for p in r.problems]

@@ -244,7 +244,7 @@ def _header_message(spec, title, values, bad, version) -> str:
         letter = spec.letters[j]
         where = found.get(N.label_key(col.header))
         if where is not None:
-            parts.append(f'「{col.header}」應在 {letter} 欄，檔案中在 {spec.letters[where] if where < len(spec.letters) else "其他"} 欄')
+            parts.append(f'「{col.header}」應在 {letter} 欄，檔案中在 {_letter(where)} 欄')
         elif have in ('', None):
             parts.append(f'{letter} 欄應為「{col.header}」，檔案中是空白')
         else:
