@@ -13,7 +13,7 @@ from itertools import repeat
 from . import normalise as N
 from .aggregates import aggregate_columns
 from .codes import LEVEL_GRADES
-from .reader import Book, FileRefused, open_book, parse_ref, scan_sheet
+from .reader import Book, FileRefused, open_book, parse_ref, scan_sheet, too_big
 from .rules import BAD, MAX_SESSIONS_PER_TEACHER, ROW_RULES
 from .schema import VERSION_STAMP_NAME, VERSIONS, family_of_level, version_in_force
 
@@ -131,9 +131,7 @@ def _load(data, max_bytes: int) -> bytes:
         except OSError:
             raise FileRefused('找不到上傳的檔案，請重新上傳。') from None
         if size > max_bytes:
-            raise FileRefused(f'檔案過大（{size / 1048576:.1f} MB），上限為 '
-                              f'{max_bytes / 1048576:.0f} MB。請確認檔案只有本月資料，並刪除多餘的'
-                              '工作表、圖片或格式。')
+            raise too_big(size, max_bytes)
         with open(data, 'rb') as fh:
             return fh.read(max_bytes + 1)
     if hasattr(data, 'read'):
