@@ -5,7 +5,7 @@ import re
 import zipfile
 
 import pytest
-from conftest import cells, corpus
+from wb_helpers import cells, corpus
 
 from cgs_portal.workbook import annotate_workbook, validate_workbook
 

@@ -1,24 +1,9 @@
 """Every row and workbook rule, through a real workbook."""
 
 import pytest
-from conftest import cells, corpus
+from wb_helpers import BASE_CASE, case, cells, corpus, service
 
 from cgs_portal.workbook import FilingContext, validate_workbook
-
-BASE_CASE = dict(teacher_code='T01', staff_type=1, student_code='S001', grade=7, sex=2,
-                 student_status='0', case_source='1', case_status=1, referral=2,
-                 main_category=5, main_other='0', sub_categories='0', sub_other='0',
-                 sessions=2, closure=1)
-BASE_SERVICE = dict(teacher_code='T01', staff_type=1, service_item=4, item_other='0',
-                    target=13, male=1, female=2, events=1)
-
-
-def case(**kw):
-    return dict(BASE_CASE, **kw)
-
-
-def service(**kw):
-    return dict(BASE_SERVICE, **kw)
 
 
 def run(ctx, cases=(), services=(), version='113', **meta):

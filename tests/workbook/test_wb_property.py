@@ -3,10 +3,10 @@
 import datetime as dt
 import io
 
-from conftest import corpus
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
+from wb_helpers import corpus
 
 from cgs_portal.workbook import VERSIONS, annotate_workbook, validate_workbook
 from cgs_portal.workbook import normalise as N
