@@ -586,20 +586,6 @@ class _Checker:
                                      '請確認此人員的身分，各列應一致', 'warning', 'invalid',
                                      'consistency'))
                     staff_of[t] = s
-        if 'cases' in self.sheets:
-            title, spec, parsed, _, _ = self.sheets['cases']
-            totals = Counter()
-            for t, n in zip(parsed['teacher_code'], parsed['sessions'], strict=True):
-                if n is not BAD and t is not BAD:
-                    totals[t] += n
-            j = [c.key for c in spec.columns].index('sessions')
-            for teacher, total in totals.items():
-                if total > MAX_SESSIONS_PER_TEACHER:
-                    self.add(Problem(title, 'cases', None, spec.letters[j], spec.columns[j].header,
-                                     str(total),
-                                     f'「{teacher}」本月晤談累積次數合計 {total} 次，超過 {MAX_SESSIONS_PER_TEACHER} 次',
-                                     '請確認次數是否正確；若正確可忽略此提醒', 'warning', 'invalid',
-                                     'plausibility'))
         good = {}
         agg_columns = {}
         for key, (_, _, parsed, rownos, bad_rows) in self.sheets.items():
@@ -616,6 +602,16 @@ class _Checker:
         result.aggregates = aggregate_columns(self.version.family, self.version.id,
                                               agg_columns.get('cases', {}),
                                               agg_columns.get('services', {}))
+        if 'cases' in self.sheets:
+            title, spec, _, _, _ = self.sheets['cases']
+            j = [c.key for c in spec.columns].index('sessions')
+            for teacher, total in result.aggregates['sessions_by_teacher'].items():
+                if total > MAX_SESSIONS_PER_TEACHER:
+                    self.add(Problem(title, 'cases', None, spec.letters[j], spec.columns[j].header,
+                                     str(total),
+                                     f'「{teacher}」本月晤談累積次數合計 {total} 次，超過 {MAX_SESSIONS_PER_TEACHER} 次',
+                                     '請確認次數是否正確；若正確可忽略此提醒', 'warning', 'invalid',
+                                     'plausibility'))
         by_sheet = defaultdict(Counter)
         totals = Counter()
         for (sheet_key, severity, kind), count in self.counts.items():
