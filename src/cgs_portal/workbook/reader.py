@@ -320,7 +320,6 @@ def _detail_scan(xml: bytes, scan: SheetScan) -> None:
         return
     # Cells with a formula: only those rows matter; walk rows to know implicit indices.
     row_no = 0
-    pos = 0
     row_iter = list(_ROW.finditer(xml))
     for i, m in enumerate(row_iter):
         attrs = m.group(1)
@@ -341,5 +340,3 @@ def _detail_scan(xml: bytes, scan: SheetScan) -> None:
             inner = c.group(2) or b''
             if _HAS_F.search(inner) and not _HAS_V.search(inner):
                 scan.formula_without_value.add((row_no, col))
-        pos = end
-    del pos
