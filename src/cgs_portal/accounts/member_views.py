@@ -86,7 +86,7 @@ def account_page(request):
     if response is not None:
         return response
     return {**values, "page_title": "帳號管理", "account": account, "kind": account_kind(account, unit),
-            "unit_name": unit.name if unit else (county.name if county else "全國")}
+            "unit_name": unit.name if unit is not None else (county.name if county is not None else "全國")}
 
 
 # 修改密碼 --------------------------------------------------------------------------
