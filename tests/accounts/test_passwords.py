@@ -82,7 +82,7 @@ def test_every_broken_rule_is_listed():
 
 
 def test_account_history_includes_the_current_password():
-    now = dt.datetime(2024, 10, 3, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2024, 10, 3, tzinfo=dt.UTC)
     account = Account("013601_a001", "unit", unit_code="013601", personal_id="a001")
     for password in ("First1Pass", "Second2Pass", "Third3Pass", "Fourth4Pass"):
         account.set_password(password, now)
@@ -97,7 +97,7 @@ class Root:
 
 def test_tokens_signed_single_use_expiring_and_superseded():
     root = Root()
-    now = dt.datetime(2024, 10, 3, 9, 0, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2024, 10, 3, 9, 0, tzinfo=dt.UTC)
     secret = "s" * 40
     signed = tokens.issue(root, secret, tokens.ACTIVATE, "x_abcd", now)
     token, problem = tokens.check(root, secret, signed, now)
