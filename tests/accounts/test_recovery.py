@@ -162,3 +162,32 @@ def test_lookup_is_rate_limited(testapp, world, settings):
         lookup(testapp)
     assert "操作過於頻繁" in lookup(testapp).text
     assert len(outbox(settings)) == 3
+
+
+def test_production_mail_goes_to_the_maildir_queue(settings, tmp_path):
+    from cgs_portal import main
+    from support import add_account
+
+    settings = {k: v for k, v in settings.items() if k != "mail.debug_dir"}
+    settings["mail.queue_path"] = str(tmp_path / "queue")
+    settings["cgs.public_url"] = "https://cgs.example.invalid/"
+    app = main({}, **settings)
+    try:
+        from support import open_root
+
+        with open_root(app) as root:
+            add_account(root, "ntpc_gov", role="county", county_code="65000", email="ntpc@example.invalid")
+        testapp = webtest.TestApp(app, extra_environ={"REMOTE_ADDR": "192.0.2.50"})
+        forgot(testapp, login_id="ntpc_gov", email="ntpc@example.invalid")
+        queued = list((tmp_path / "queue" / "new").iterdir())
+        assert len(queued) == 1
+        body = queued[0].read_bytes()
+        assert b"ntpc@example.invalid" in body
+        import email
+        import email.policy
+
+        message = email.message_from_bytes(body, policy=email.policy.default)
+        assert "https://cgs.example.invalid/confirm?t=" in message.get_body().get_content()
+    finally:
+        for db in getattr(app.registry, "_zodb_databases", {}).values():
+            db.close()
