@@ -169,3 +169,20 @@ def test_other_sessions_of_a_renamed_legacy_account_end(app, testapp, world, por
     change_login(testapp, "lin9")
     assert other.get("/change-login").status_int == 302
     assert "/login" in other.get("/change-login").headers["Location"]
+
+
+def test_account_page_can_cancel_a_pending_email_change(testapp, world, portal, settings):
+    login(testapp, world["unit"])
+    form = testapp.get("/account").forms["account-form"]
+    form["email"] = "typo@example.invaild"
+    form.submit("submit")
+    link = mail_link(settings, "typo@example.invaild")
+    form = testapp.get("/account").forms["account-form"]
+    assert form["email"].value == "typo@example.invaild"
+    form["email"] = "wang@example.invalid"
+    assert "已取消信箱變更" in form.submit("submit").maybe_follow().text
+    with portal() as root:
+        assert root["accounts"]["013601_a001"].awaiting_email is None
+    from support import relative
+
+    assert "已失效" in testapp.get(relative(link)).text

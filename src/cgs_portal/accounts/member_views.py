@@ -71,7 +71,16 @@ def account_page(request):
         if changed:
             audit.record(request, "account.update", account.login, "、".join(changed))
         new_email = data["email"].strip()
-        if new_email.lower() != (account.awaiting_email or account.email).lower():
+        if account.awaiting_email and new_email.lower() == account.email.lower():
+            account.awaiting_email = None  # back to the confirmed address: drop the pending change
+            from .tokens import token_store
+
+            for token in token_store(root).for_login(account.login):
+                if token.purpose == "email" and token.used_at is None:
+                    token.superseded = True
+            audit.record(request, "account.update", account.login, "取消信箱變更")
+            request.session.flash("已取消信箱變更，註冊信箱維持不變。", "info")
+        elif new_email.lower() != (account.awaiting_email or account.email).lower():
             ended = start_email_change(request, account, new_email, keep_sid=request.session.get("cgs.sid"))
             note = f"（其他裝置上的 {ended} 個登入已登出）" if ended else ""
             request.session.flash(
