@@ -44,6 +44,7 @@ def test_search_finds_unit_by_keyword_without_javascript(testapp, kiosk):
     assert form["unit_code"].value == "010301"
     assert form["category"].value == "高中職"
     assert "找到 1 個單位" in page.text
+    assert page.html.find(id="unit-code-display").get_text() == "010301"
 
 
 def test_search_json_for_the_script(testapp, kiosk):

@@ -24,6 +24,7 @@ def test_register_activate_login_change_password(page, live_server, world, porta
     assert page.input_value("#register-form select[name=category]") == "高中職"
     page.fill("input[name=personal_id]", "hsu01")
     assert page.inner_text("#login-preview") == "010301_hsu01"  # shown live
+    assert page.inner_text("#unit-code-display") == "010301"
     page.fill("input[name=password]", FIRST)
     page.fill("input[name=password_repeat]", FIRST)
     page.fill("input[name=name]", "許老師")

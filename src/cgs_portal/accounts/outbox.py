@@ -8,10 +8,13 @@ from ..mail import read_outbox
 URL = re.compile(r"(https?://[^\s<>\"]+)")
 
 
-def segments(body: str) -> list[tuple[str, bool]]:
-    """The body split into (text, is_link) pieces, so links can be clicked."""
-    parts = URL.split(body)
-    return [(part, index % 2 == 1) for index, part in enumerate(parts) if part]
+def segments(body: str) -> list[list[tuple[str, bool]]]:
+    """The body as lines of (text, is_link) pieces, so links can be clicked."""
+    lines = []
+    for line in body.splitlines():
+        parts = URL.split(line)
+        lines.append([(part, index % 2 == 1) for index, part in enumerate(parts) if part])
+    return lines
 
 
 def dev_outbox(request):

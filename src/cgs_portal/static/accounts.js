@@ -17,6 +17,8 @@
     var code = (unitField.value || "").trim().toUpperCase();
     var pid = personal ? (personal.value || "").trim() : "";
     preview.textContent = code && pid ? code + "_" + pid : (code ? code + "_" : "");
+    var display = document.getElementById("unit-code-display");
+    if (display) { display.textContent = code; }
   }
 
   function showUnits(units) {
