@@ -102,3 +102,28 @@ def browser_login(page, base_url: str, login_id: str, password: str = PASSWORD):
     page.fill("input[name=captcha]", code)
     page.click("button[name=submit]")
     page.wait_for_load_state("networkidle")
+
+
+def mail_link(settings, to=None, path="/confirm"):
+    """The first link to ``path`` in the newest message (to ``to``, if given)."""
+    for message in outbox(settings):
+        if to and to not in message["to"]:
+            continue
+        found = re.search(r"https?://[^\s]+" + re.escape(path) + r"[^\s]*", message["body"])
+        if found:
+            return found.group(0)
+    raise AssertionError(f"no {path} link mailed to {to or 'anyone'}")
+
+
+def relative(url: str) -> str:
+    """A link from a mail as a path for webtest."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return parts.path + ("?" + parts.query if parts.query else "")
+
+
+def confirm_link(testapp, url, status=302):
+    """Open an e-mailed confirmation link and press its 確認 button."""
+    page = testapp.get(relative(url))
+    return page.forms["confirm-form"].submit("confirm", status=status)

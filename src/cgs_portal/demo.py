@@ -167,6 +167,7 @@ def load_demo(root, registry, settings) -> list[str]:
     for login, password, name in created:
         lines.append(f"  {login:<16} {password}   {name}")
     lines.append("Open http://localhost:6543/ — the captcha is the 5 digits in the image.")
+    lines.append("Mail (activation links …) is listed at http://localhost:6543/dev-outbox")
     lines.append("=" * 72)
     return lines
 

@@ -15,6 +15,11 @@ ACTIVE = "active"
 DISABLED = "disabled"  # reset by the helpdesk or disabled by an administrator
 
 SESSION_MAX_AGE = dt.timedelta(hours=12)
+PENDING_HOLDS_UNIT_FOR = dt.timedelta(hours=24)  # an unactivated registration blocks its unit this long
+PERSONAL_ID_PATTERN = r"^[0-9a-z_]{4,8}$"
+KEEP_HASHES = 5  # previous password hashes kept (the rule looks at the last three)
+
+RESET_REASONS = ("人員異動", "信箱無法使用")
 
 
 class Account(Persistent):
@@ -22,6 +27,10 @@ class Account(Persistent):
 
     __name__ = None
     __parent__ = None
+    # Attributes added after the foundation: class defaults keep older records valid.
+    awaiting_email = None  # a new address waiting for its confirmation link
+    disabled_reason = ""
+    disabled_at = None
 
     def __init__(
         self,
@@ -74,6 +83,61 @@ class Account(Persistent):
             principals.append(county_principal(self.county_code))
         return principals
 
+    @property
+    def can_log_in(self) -> bool:
+        return self.is_active and not self.awaiting_email
+
+    # passwords ---------------------------------------------------------------
+    def recent_password_hashes(self) -> list[str]:
+        """The current and previous hashes the 'not one of the last 3' rule compares."""
+        from .passwords import HISTORY
+
+        hashes = list(self.password_history) + ([self.password_hash] if self.password_hash else [])
+        return hashes[-HISTORY:]
+
+    def password_problems(self, password: str) -> list[str]:
+        from .passwords import password_problems
+
+        return password_problems(
+            password, unit_code=self.unit_code, personal_id=self.personal_id, login=self.login,
+            history=self.recent_password_hashes(),
+        )
+
+    def set_password_hash(self, new_hash: str, now: dt.datetime) -> None:
+        if self.password_hash:
+            self.password_history.append(self.password_hash)
+            del self.password_history[:-KEEP_HASHES]
+        self.password_hash = new_hash
+        self.password_changed_at = now
+        self.must_change_password = False
+
+    def set_password(self, password: str, now: dt.datetime) -> None:
+        from .passwords import hash_password
+
+        self.set_password_hash(hash_password(password), now)
+
+    # state -------------------------------------------------------------------
+    def activate(self) -> None:
+        if self.status == PENDING:
+            self.status = ACTIVE
+
+    def disable(self, now: dt.datetime, reason: str = "") -> None:
+        """Disable (reset) the account: it can no longer log in; every session ends."""
+        self.status = DISABLED
+        self.disabled_at = now
+        self.disabled_reason = reason
+        self.awaiting_email = None
+        self.end_other_sessions(None)
+
+    def request_email_change(self, new_email: str, keep_sid: str | None = None) -> int:
+        """Hold ``new_email`` until confirmed; ends every other session. Returns how many."""
+        self.awaiting_email = new_email
+        return self.end_other_sessions(keep_sid)
+
+    def confirm_email(self, new_email: str) -> None:
+        self.email = new_email
+        self.awaiting_email = None
+
     # sessions ---------------------------------------------------------------
     def start_session(self, sid: str, now: dt.datetime) -> None:
         for old, started in list(self.sessions.items()):
@@ -124,6 +188,50 @@ class Accounts(Folder):
             if account.status in (ACTIVE, PENDING):
                 return account
         return None
+
+    def holder_of_unit(self, unit_code: str, now: dt.datetime) -> Account | None:
+        """The account that keeps the unit from registering again (一學制一帳號), or None.
+
+        An active account holds its unit; so does a pending registration while its
+        activation link may still be used (24 hours). Older pending ones do not.
+        """
+        for account in self.for_unit(unit_code):
+            if account.status == ACTIVE:
+                return account
+            if account.status == PENDING and account.created_at and (
+                now - account.created_at < PENDING_HOLDS_UNIT_FOR
+            ):
+                return account
+        return None
+
+    def personal_ids_used(self, unit_code: str) -> set[str]:
+        """Every personal id the unit ever had (retired ones too): none may be used again."""
+        used = set()
+        prefix = unit_code + "_"
+        for login in self.by_unit.get(unit_code, ()):
+            if login.startswith(prefix):
+                used.add(login[len(prefix):])
+        return used
+
+    def rename(self, account: Account, new_login: str) -> Account:
+        """Re-key ``account`` under ``new_login`` (變更登入帳號); the unit keeps its history."""
+        if new_login in self:
+            raise KeyError(f"{new_login!r} already exists")
+        old_login = account.login
+        self.remove(old_login)
+        account.login = new_login
+        self.add(new_login, account)
+        if account.unit_code:
+            logins = self.by_unit.get(account.unit_code)
+            if logins is None:
+                logins = self.by_unit[account.unit_code] = PersistentList()
+            if new_login not in logins:
+                logins.append(new_login)
+        return account
+
+
+def unit_login(unit_code: str, personal_id: str) -> str:
+    return f"{unit_code}_{personal_id}"
 
 
 def find_account(request, login: str) -> Account | None:

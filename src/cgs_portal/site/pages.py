@@ -109,13 +109,6 @@ def document_links(request):
 
 # Pages of the guides' menus whose feature is not built yet: (name, title, permission, what).
 COMING: dict[str, tuple[str, str, str]] = {
-    "register": ("新建帳號", Perm.SITE_VIEW, "帳號註冊與 Email 開通"),
-    "lookup": ("帳號查詢", Perm.SITE_VIEW, "依單位查詢登入帳號（寄至註冊信箱）"),
-    "forgot-password": ("忘記密碼", Perm.SITE_VIEW, "以註冊信箱確認後重設密碼"),
-    "change-email": ("變更信箱", Perm.SITE_VIEW, "變更註冊信箱並重新開通"),
-    "account": ("帳號管理", Perm.MEMBER, "查看與更新承辦人資訊"),
-    "change-password": ("修改密碼", Perm.MEMBER, "登入後修改密碼"),
-    "change-login": ("變更登入帳號", Perm.MEMBER, "設定「單位代碼_個人帳號」"),
     "filing": ("工作填報", Perm.MEMBER, "填報說明、當期填報、逾期補填、申請修改"),
     "records": ("資料查詢", Perm.MEMBER, "填報紀錄查詢與統計查詢"),
     "helper": ("填報幫手", Perm.MEMBER, "填報檔案的預先檢查工具"),

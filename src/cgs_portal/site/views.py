@@ -126,6 +126,8 @@ def authenticate(request, appstruct) -> dict:
         return {"error": "帳號尚未開通：請至註冊的 Email 信箱點選開通帳號連結後再登入。"}
     if account.status != "active":
         return {"error": "此帳號已停用（帳號重置）。請至「新建帳號」重新註冊，或聯繫系統客服。"}
+    if account.awaiting_email:
+        return {"error": "信箱變更尚未確認：請至新信箱點選確認連結後再登入。"}
     throttle.clear(root, keys[:1])
     response = HTTPFound(location=landing_url(request, account, request.params.get("came_from")))
     request.session.invalidate()  # rotate the session on login

@@ -1,0 +1,383 @@
+"""The public account pages: 新建帳號, 帳號查詢, 忘記密碼, 變更信箱, e-mail links, unit search."""
+from __future__ import annotations
+
+from pyramid.httpexceptions import HTTPFound
+from pyramid.view import view_config
+
+from ..resources import PortalRoot
+from ..resources.root import get_app_root
+from ..security import Perm
+from ..site import throttle
+from . import audit, mails, tokens
+from .forms import make_form, process, rate_limit
+from .models import ACTIVE, DISABLED, PENDING, Account, unit_login
+from .passwords import hash_password, verify_password
+from .schemas import (
+    ChangeEmailSchema,
+    ForgotPasswordSchema,
+    LookupSchema,
+    RegisterSchema,
+    SetPasswordSchema,
+)
+from .units import CATEGORIES, find_unit, search_units, unit_label
+
+FORM = "cgs_portal:templates/accounts/form.pt"
+PASSWORD_RULES = [
+    "新密碼長度至少需要 8 碼，最長 20 碼（限半形文字）。",
+    "密碼組合需要有 1 個大寫英文字母、1 個小寫英文字母、1 個數字；登入時英文大小寫須相同。",
+    "不可包含學校或單位代碼、個人帳號，也不可包含身分證字號或類似格式（如 A123456789）。",
+    "不可使用常見、易猜測的密碼，也不可與最近 3 次使用過的密碼相同。",
+]
+
+
+def secret(request) -> str:
+    return request.registry.settings["cgs.session_secret"]
+
+
+def _scripts(request):
+    return [request.static_url("cgs_portal:static/accounts.js")]
+
+
+def _unit_search(request):
+    """The category/keyword search of the registration and lookup pages (GET, no JS needed)."""
+    category = request.params.get("category", "")
+    keyword = request.params.get("q", "").strip()[:40]
+    matches = search_units(get_app_root(request), category, keyword) if keyword else []
+    return {
+        "categories": CATEGORIES,
+        "category": category if category in CATEGORIES else "",
+        "keyword": keyword,
+        "matches": matches,
+        "searched": bool(keyword),
+        "choices": [(u.code, unit_label(u)) for u in matches],
+    }
+
+
+@view_config(context=PortalRoot, name="unit-search", renderer="json", permission=Perm.SITE_VIEW)
+def unit_search_json(request):
+    """Matches for the JavaScript enhancement of the unit search."""
+    search = _unit_search(request)
+    return {"units": [{"code": u.code, "name": u.name} for u in search["matches"]]}
+
+
+# 新建帳號 --------------------------------------------------------------------------
+@view_config(context=PortalRoot, name="register", renderer="cgs_portal:templates/accounts/register.pt",
+             permission=Perm.SITE_VIEW)
+def register(request):
+    search = _unit_search(request)
+    form = make_form(request, RegisterSchema(), "送出", "register-form", unit_choices=search["choices"])
+    if request.method == "POST" and "submit" in request.POST:
+        limited = rate_limit(request, "register", [request.POST.get("unit_code", "")[:10]],
+                             limit=10, per_ip=20)
+        if limited:
+            return {**search, "form": form.render(), "errors": [limited], "page_title": "新建帳號",
+                    "scripts": _scripts(request), "lookup": False, "rules": PASSWORD_RULES}
+
+    def success(data):
+        root = get_app_root(request)
+        now = request.clock.now()
+        accounts = root["accounts"]
+        unit = find_unit(root, data["unit_code"])
+        for stale in accounts.for_unit(unit.code):
+            if stale.status == PENDING:  # an activation never clicked in time
+                stale.disable(now, "逾期未開通")
+        login = unit_login(unit.code, data["personal_id"])
+        account = Account(login, "unit", unit_code=unit.code, county_code=unit.county_code,
+                          personal_id=data["personal_id"], name=data["name"].strip(),
+                          phone=data["phone"].strip(), email=data["email"].strip(), status=PENDING,
+                          created_at=now)
+        account.set_password(data["password"], now)
+        accounts.add_account(account)
+        signed = tokens.issue(root, secret(request), tokens.ACTIVATE, login, now, address=account.email)
+        mails.activation(request, account, signed, now + tokens.LIFETIME)
+        audit.record(request, "register", login, f"{unit.code} {unit.name}")
+        request.session.flash(
+            f"註冊完成！開通帳號信件已寄至 {account.email}，請點選信中的連結開通帳號後，"
+            f"以「{login}」登入系統。", "info")
+        return HTTPFound(location=request.resource_url(request.root, "login"))
+
+    appstruct = {"category": search["category"]} if search["category"] else {}
+    if len(search["matches"]) == 1:
+        appstruct["unit_code"] = search["matches"][0].code
+    response, values = process(request, form, success, appstruct=appstruct)
+    if response is not None:
+        return response
+    return {**search, **values, "page_title": "新建帳號", "scripts": _scripts(request), "lookup": False,
+            "rules": PASSWORD_RULES}
+
+
+# 帳號查詢 --------------------------------------------------------------------------
+LOOKUP_ANSWER = (
+    "查詢已受理。若此單位已有帳號，登入帳號已寄至該帳號的註冊信箱（為保護個人資料，帳號不會顯示在畫面上）。"
+    "若未收到信件或註冊信箱已無法使用，請聯繫系統客服。"
+)
+
+
+@view_config(context=PortalRoot, name="lookup", renderer="cgs_portal:templates/accounts/register.pt",
+             permission=Perm.SITE_VIEW)
+def lookup(request):
+    search = _unit_search(request)
+    form = make_form(request, LookupSchema(), "查詢", "lookup-form", unit_choices=search["choices"])
+
+    def success(data):
+        limited = rate_limit(request, "lookup", [data["unit_code"]], limit=3)
+        if limited:
+            return limited
+        accounts = get_app_root(request)["accounts"]
+        holder = accounts.active_for_unit(data["unit_code"])
+        if holder is not None and holder.email:
+            mails.login_reminder(request, holder)
+        audit.record(request, "account.lookup", holder.login if holder else "",
+                     f"查詢單位 {data['unit_code']}")
+        request.session.flash(LOOKUP_ANSWER, "info")
+        return HTTPFound(location=request.resource_url(request.root, "lookup"))
+
+    appstruct = {"category": search["category"]} if search["category"] else {}
+    if len(search["matches"]) == 1:
+        appstruct["unit_code"] = search["matches"][0].code
+    response, values = process(request, form, success, appstruct=appstruct)
+    if response is not None:
+        return response
+    return {**search, **values, "page_title": "帳號查詢", "scripts": _scripts(request), "rules": [],
+            "lookup": True}
+
+
+# 忘記密碼 --------------------------------------------------------------------------
+FORGOT_ANSWER = (
+    "申請已受理。若帳號與註冊 Email 相符，確認信已寄至該信箱；請點選信中的連結，新密碼才會生效。"
+    "若未收到信件或註冊信箱已無法使用，請聯繫系統客服申請帳號重置。"
+)
+
+
+@view_config(context=PortalRoot, name="forgot-password", renderer=FORM, permission=Perm.SITE_VIEW)
+def forgot_password(request):
+    form = make_form(request, ForgotPasswordSchema(), "確定", "forgot-form")
+
+    def success(data):
+        login = data["login"].strip()
+        limited = rate_limit(request, "forgot", [login], limit=3)
+        if limited:
+            return limited
+        root = get_app_root(request)
+        now = request.clock.now()
+        account = root["accounts"].get(login)
+        matches = (
+            account is not None
+            and account.status in (ACTIVE, PENDING)
+            and account.email.lower() == data["email"].strip().lower()
+        )
+        if matches:
+            problems = account.password_problems(data["password"])
+            if problems:
+                # Said by mail, not on screen: the page must not tell accounts apart.
+                mails._send(request, account.email, "忘記密碼：申請未完成", (
+                    f"{account.name} 您好：\n\n您為帳號「{account.login}」申請的新密碼不符合規定："
+                    f"{''.join(problems)}\n請重新申請並設定另一組密碼。"))
+            else:
+                signed = tokens.issue(root, secret(request), tokens.PASSWORD, login, now,
+                                      payload=hash_password(data["password"]), address=account.email)
+                mails.password_confirmation(request, account, signed, now + tokens.LIFETIME)
+        audit.record(request, "password.forgot", login, "帳號與 Email 相符" if matches else "不相符")
+        request.session.flash(FORGOT_ANSWER, "info")
+        return HTTPFound(location=request.resource_url(request.root, "forgot-password"))
+
+    response, values = process(request, form, success)
+    if response is not None:
+        return response
+    return {**values, "page_title": "忘記密碼", "rules": PASSWORD_RULES,
+            "intro": ["請輸入帳號、建立帳號時設定的 Email 及新密碼。送出後系統會寄出確認信，"
+                      "點選信中的連結後新密碼才會生效。",
+                      "若帳號所註冊的信箱已不能使用，請致電系統客服申請帳號重置。"]}
+
+
+# 變更信箱 --------------------------------------------------------------------------
+@view_config(context=PortalRoot, name="change-email", renderer=FORM, permission=Perm.SITE_VIEW)
+def change_email(request):
+    form = make_form(request, ChangeEmailSchema(), "確定", "change-email-form")
+
+    def success(data):
+        root = get_app_root(request)
+        now = request.clock.now()
+        login = data["login"].strip()
+        keys = [f"login:{login.lower()}", f"ip:{throttle.client_address(request)}"]
+        until = throttle.locked_until(root, keys, now)
+        if until is not None:
+            return f"失敗次數過多，已暫停受理，請於 {until:%H:%M} 後再試。"
+        account = root["accounts"].get(login)
+        if account is None or not verify_password(account.password_hash, data["password"]):
+            throttle.record_failure(root, keys, now)
+            audit.record(request, "login.failed", login, "變更信箱：帳號或密碼錯誤")
+            return "帳號或密碼錯誤，請重新輸入。"
+        if account.status == DISABLED:
+            return "此帳號已停用（帳號重置），請至「新建帳號」重新註冊，或聯繫系統客服。"
+        new_email = data["email"].strip()
+        start_email_change(request, account, new_email, keep_sid=None)
+        request.session.flash(
+            f"確認信已寄至新信箱 {new_email}。請點選信中的連結確認；確認前此帳號無法登入。", "info")
+        return HTTPFound(location=request.resource_url(request.root, "login"))
+
+    response, values = process(request, form, success)
+    if response is not None:
+        return response
+    return {**values, "page_title": "變更信箱", "rules": [],
+            "intro": ["公務信箱如有更換，可在此變更帳號註冊的信箱。確認後請至新信箱點選確認信件中的連結，"
+                      "確認前無法登入系統。",
+                      "若忘記密碼且註冊信箱已無法使用，請聯繫系統客服進行帳號重置（另需更換帳號）。"]}
+
+
+def start_email_change(request, account, new_email, *, keep_sid):
+    """Hold the new address, end other sessions, mail a confirmation link (and tell the old one)."""
+    root = get_app_root(request)
+    now = request.clock.now()
+    ended = account.request_email_change(new_email, keep_sid=keep_sid)
+    signed = tokens.issue(root, secret(request), tokens.EMAIL, account.login, now, payload=new_email,
+                          address=new_email)
+    mails.email_confirmation(request, account, new_email, signed, now + tokens.LIFETIME)
+    if account.email and account.email.lower() != new_email.lower():
+        mails.email_change_notice(request, account, new_email)
+    audit.record(request, "email.change", account.login, f"新信箱 {new_email}（待確認）")
+    return ended
+
+
+# E-mail links -----------------------------------------------------------------------
+PROBLEMS = {
+    tokens.INVALID: "此連結無效（網址不完整或已被修改）。請確認是否完整複製信件中的連結。",
+    tokens.EXPIRED: "此連結已逾期（連結於寄出後 24 小時失效）。",
+    tokens.USED: "此連結已使用過（每個連結只能使用一次）。",
+    tokens.SUPERSEDED: "此連結已失效：之後又寄出了一封新的信件，請使用最新一封信中的連結。",
+}
+DONE = {
+    tokens.ACTIVATE: "帳號已開通，請登入系統。",
+    tokens.PASSWORD: "新密碼已生效，請以新密碼登入系統。",
+    tokens.EMAIL: "新信箱已確認，請登入系統。",
+}
+
+
+@view_config(context=PortalRoot, name="confirm", renderer="cgs_portal:templates/accounts/confirm.pt",
+             permission=Perm.SITE_VIEW)
+def confirm(request):
+    """GET shows what the link will do; POST does it (mail scanners that prefetch links do nothing)."""
+    root = get_app_root(request)
+    now = request.clock.now()
+    signed = request.params.get("t", "")
+    token, problem = tokens.check(root, secret(request), signed, now)
+    if token is not None and token.purpose == tokens.SETUP:
+        return HTTPFound(location=request.resource_url(request.root, "set-password", query={"t": signed}))
+    account = root["accounts"].get(token.login) if token is not None else None
+    if token is not None and problem is None and (account is None or account.status == DISABLED):
+        problem = tokens.INVALID
+    if request.method == "POST" and "resend" in request.POST and token is not None:
+        message = resend(request, token)
+        request.session.flash(message, "info")
+        return HTTPFound(location=request.resource_url(request.root, "login"))
+    if request.method == "POST" and "confirm" in request.POST and problem is None:
+        apply_token(request, token, account)
+        request.session.flash(DONE[token.purpose], "info")
+        return HTTPFound(location=request.resource_url(request.root, "login"))
+    return {
+        "page_title": tokens.PURPOSES.get(token.purpose, "確認連結") if token else "確認連結",
+        "problem": PROBLEMS.get(problem) if problem else None,
+        "can_resend": token is not None and problem is not None,
+        "already_done": problem == tokens.USED and token.purpose == tokens.ACTIVATE
+        and account is not None and account.status == ACTIVE,
+        "token": signed,
+        "purpose": token.purpose if token else None,
+        "login": token.login if token else "",
+        "payload_email": token.payload if token is not None and token.purpose == tokens.EMAIL else "",
+    }
+
+
+def apply_token(request, token, account):
+    """Do what a confirmed link says; the link is used up."""
+    root = get_app_root(request)
+    now = request.clock.now()
+    tokens.consume(token, now)
+    if token.purpose == tokens.ACTIVATE:
+        account.activate()
+        audit.record(request, "activate", account.login)
+    elif token.purpose == tokens.PASSWORD:
+        account.set_password_hash(token.payload, now)
+        account.activate()  # the mailbox is proven
+        account.end_other_sessions(None)
+        throttle.clear(root, [f"login:{account.login.lower()}"])
+        audit.record(request, "password.reset", account.login, "以確認信完成重設密碼")
+    elif token.purpose == tokens.EMAIL:
+        account.confirm_email(token.payload)
+        account.activate()
+        account.end_other_sessions(None)
+        audit.record(request, "email.confirm", account.login, f"新信箱 {token.payload}")
+
+
+def resend(request, token) -> str:
+    """A fresh link for an expired/used/superseded one, when it still makes sense."""
+    root = get_app_root(request)
+    now = request.clock.now()
+    limited = rate_limit(request, "resend", [token.login], limit=3, window=tokens.LIFETIME)
+    if limited:
+        return limited
+    account = root["accounts"].get(token.login)
+    if account is None or account.status == DISABLED:
+        return "此帳號已停用或不存在，無法重寄。請至「新建帳號」重新註冊，或聯繫系統客服。"
+    expires = now + tokens.LIFETIME
+    if token.purpose == tokens.ACTIVATE:
+        if account.status == ACTIVE:
+            return "此帳號已開通，請直接登入。"
+        signed = tokens.issue(root, secret(request), tokens.ACTIVATE, account.login, now,
+                              address=account.email)
+        mails.activation(request, account, signed, expires)
+        # A resent activation holds the unit for another day.
+        account.created_at = now
+    elif token.purpose == tokens.EMAIL:
+        if account.awaiting_email != token.payload:
+            return "此信箱變更已完成或已被新的申請取代，不需重寄。"
+        signed = tokens.issue(root, secret(request), tokens.EMAIL, account.login, now,
+                              payload=token.payload, address=token.payload)
+        mails.email_confirmation(request, account, token.payload, signed, expires)
+    elif token.purpose == tokens.PASSWORD:
+        if token.used_at is not None:
+            return "新密碼已生效，請直接登入；若又忘記密碼，請重新申請「忘記密碼」。"
+        signed = tokens.issue(root, secret(request), tokens.PASSWORD, account.login, now,
+                              payload=token.payload, address=account.email)
+        mails.password_confirmation(request, account, signed, expires)
+    elif token.purpose == tokens.SETUP:
+        if account.password_hash:
+            return "此帳號已設定密碼，請直接登入。"
+        signed = tokens.issue(root, secret(request), tokens.SETUP, account.login, now,
+                              address=account.email)
+        mails.set_password_invitation(request, account, signed, expires)
+    return "新的連結已寄出，請至信箱點選最新一封信中的連結（24 小時內有效）。"
+
+
+# 設定密碼 (officials and the first administrator) -----------------------------------------
+@view_config(context=PortalRoot, name="set-password", renderer="cgs_portal:templates/accounts/confirm.pt",
+             permission=Perm.SITE_VIEW)
+def set_password(request):
+    root = get_app_root(request)
+    now = request.clock.now()
+    signed = request.params.get("t", "")
+    token, problem = tokens.check(root, secret(request), signed, now, purpose=tokens.SETUP)
+    account = root["accounts"].get(token.login) if token is not None else None
+    if problem is None and (account is None or account.status == DISABLED):
+        problem = tokens.INVALID
+    page = {"page_title": "設定密碼", "token": signed, "purpose": tokens.SETUP, "login": "",
+            "payload_email": "", "already_done": False}
+    if problem is not None:
+        if request.method == "POST" and "resend" in request.POST and token is not None:
+            request.session.flash(resend(request, token), "info")
+            return HTTPFound(location=request.resource_url(request.root, "login"))
+        return {**page, "problem": PROBLEMS[problem], "can_resend": token is not None}
+    form = make_form(request, SetPasswordSchema(), "設定密碼", "set-password-form", account=account)
+
+    def success(data):
+        tokens.consume(token, now)
+        account.set_password(data["password"], now)
+        account.activate()
+        audit.record(request, "password.change", account.login, "以設定密碼連結設定密碼")
+        request.session.flash(f"密碼已設定，請以帳號「{account.login}」登入系統。", "info")
+        return HTTPFound(location=request.resource_url(request.root, "login"))
+
+    response, values = process(request, form, success)
+    if response is not None:
+        return response
+    return {**page, **values, "problem": None, "can_resend": False, "login": account.login,
+            "rules": PASSWORD_RULES}
