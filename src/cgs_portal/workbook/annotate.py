@@ -1,0 +1,575 @@
+"""The user's own workbook, marked up: missing cells yellow, invalid cells red, each with a
+comment saying what to fix.
+
+An openpyxl load/save round trip costs seconds on a big file and silently drops features
+it does not model, so the copy is made by patching the zip instead: two kinds of new
+``cellXfs`` entries (each user style cloned with a yellow or red fill) are appended to
+``styles.xml``; the ``s=`` attribute of each marked cell points at the clone (a cell with
+no ``<c>`` element, or a row with no ``<row>``, is inserted in order); comments go into a
+comments part with its legacy VML drawing, merged with comments the sheet already has.
+Every other part is copied unchanged, except external links, which are dropped.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from html import escape
+from posixpath import basename
+
+from openpyxl.utils import column_index_from_string, get_column_letter
+
+from .reader import NS_R, FileRefused, open_book, rels_path, resolve
+
+YELLOW = 'FFFFFF00'
+RED = 'FFFF5050'
+AUTHOR = 'cgs-portal'
+
+CT_COMMENTS = 'application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml'
+CT_VML = 'application/vnd.openxmlformats-officedocument.vmlDrawing'
+REL_COMMENTS = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments'
+REL_VML = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships/vmlDrawing'
+REL_STYLES = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles'
+NS_MAIN = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main'
+NS_PKG_REL = 'http://schemas.openxmlformats.org/package/2006/relationships'
+
+_ROW_OPEN = re.compile(rb'<(?:\w+:)?row\b([^>]*)>')
+_SHEETDATA_END = re.compile(rb'</(?:\w+:)?sheetData>')
+_SHEETDATA_EMPTY = re.compile(rb'<((?:\w+:)?)sheetData\s*/>')
+_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?)(/>|>(.*?)</(?:\w+:)?c>)', re.S)
+_R_ATTR = re.compile(rb'\br="([A-Za-z]*)(\d*)"')
+_S_ATTR = re.compile(rb'\bs="(\d+)"')
+_SPANS = re.compile(rb'\s+spans="[^"]*"')
+_ROOT = re.compile(rb'<((?:\w+:)?)worksheet\b[^>]*>')
+
+
+def annotate_workbook(data: bytes, problems) -> bytes:
+    """``data`` with every error cell filled (yellow missing, red invalid) and commented."""
+    try:
+        book = open_book(bytes(data), max_bytes=1 << 40)
+    except FileRefused:
+        return bytes(data)
+    marks = {}   # sheet title -> {(row, col): [kind, [texts]]}
+    for p in problems:
+        if getattr(p, 'severity', 'error') != 'error' or p.row is None or not p.column:
+            continue
+        if p.kind not in ('missing', 'invalid') or p.sheet not in book.sheet_paths:
+            continue
+        try:
+            col = column_index_from_string(p.column)
+        except ValueError:
+            continue
+        cell = marks.setdefault(p.sheet, {}).setdefault((p.row, col), ['missing', []])
+        if p.kind == 'invalid':
+            cell[0] = 'invalid'
+        text = p.message + ('。' + p.fix if p.fix else '')
+        if text not in cell[1]:
+            cell[1].append(text)
+    return _Patcher(book, marks).run()
+
+
+class _Patcher:
+    def __init__(self, book, marks):
+        self.book = book
+        self.marks = marks
+        self.zin = zipfile.ZipFile(io.BytesIO(book.data))
+        self.names = [i.filename for i in self.zin.infolist()]
+        self.out = {}          # part name -> new bytes (None = drop)
+        self.new_parts = []    # part names added
+        self.overrides = []    # (part name, content type)
+        self.need_vml_default = False
+
+    def read(self, name):
+        if name in self.out:
+            return self.out[name]
+        return self.zin.read(name)
+
+    def exists(self, name):
+        return (name in self.out and self.out[name] is not None) or \
+            (name in self.names and self.out.get(name, b'') is not None)
+
+    def run(self) -> bytes:
+        self._drop_external_links()
+        if self.marks:
+            styles = self._styles_part()
+            xml = self.read(styles)
+            self.style_map = {}
+            self.styles_xml = xml
+            self._prepare_styles()
+            for n, (title, cells) in enumerate(self.marks.items(), start=1):
+                self._patch_sheet(n, self.book.sheet_paths[title], cells)
+            self.out[styles] = self._finish_styles()
+        self._content_types()
+        return self._write()
+
+    # -- external links -------------------------------------------------------------
+    def _drop_external_links(self):
+        wb_path = self.book.workbook_path
+        rels_name = rels_path(wb_path)
+        if rels_name not in self.names:
+            return
+        rels = self.read(rels_name)
+        dropped = []
+
+        def drop(m):
+            rel = m.group(0)
+            if b'/externalLink"' in rel:
+                t = re.search(rb'Target="([^"]*)"', rel)
+                if t:
+                    dropped.append(resolve(wb_path, t.group(1).decode()))
+                return b''
+            return rel
+        new_rels = re.sub(rb'<Relationship\b[^>]*/>', drop, rels)
+        if not dropped:
+            return
+        self.out[rels_name] = new_rels
+        for part in dropped:
+            self.out[part] = None
+            self.out[rels_path(part)] = None
+        wb = self.read(wb_path)
+        wb = re.sub(rb'<(\w+:)?externalReferences\b.*?</(\w+:)?externalReferences>', b'', wb,
+                    flags=re.S)
+        wb = re.sub(rb'<(\w+:)?definedName\b[^>]*>[^<]*\[\d+\][^<]*</(\w+:)?definedName>', b'', wb)
+        self.out[wb_path] = wb
+        # Formulas pointing into an external workbook keep their cached value only.
+        for path in self.book.sheet_paths.values():
+            if path in self.names:
+                xml = self.read(path)
+                if b'[' in xml:
+                    new = re.sub(rb'<(\w+:)?f\b[^>]*>[^<]*\[\d+\][^<]*</(\w+:)?f>', b'', xml)
+                    if new != xml:
+                        self.out[path] = new
+
+    # -- styles ----------------------------------------------------------------------
+    def _styles_part(self) -> str:
+        wb_path = self.book.workbook_path
+        rels_name = rels_path(wb_path)
+        rels = self.read(rels_name) if self.exists(rels_name) else b''
+        for m in re.finditer(rb'<Relationship\b[^>]*/>', rels):
+            rel = m.group(0)
+            if b'/styles"' in rel:
+                t = re.search(rb'Target="([^"]*)"', rel)
+                path = resolve(wb_path, t.group(1).decode())
+                if self.exists(path):
+                    return path
+        path = resolve(wb_path, 'styles.xml')
+        self.out[path] = (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet xmlns="{NS_MAIN}">'
+            '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+            '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+            '<fill><patternFill patternType="gray125"/></fill></fills>'
+            '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+            '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'
+            '</styleSheet>').encode()
+        self.new_parts.append(path)
+        self.overrides.append((path, 'application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml'))
+        rel = f'<Relationship Id="rIdCgsStyles" Type="{REL_STYLES}" Target="{basename(path)}"/>'.encode()
+        if rels:
+            self.out[rels_name] = rels.replace(b'</Relationships>', rel + b'</Relationships>')
+        else:
+            self.out[rels_name] = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                                   f'<Relationships xmlns="{NS_PKG_REL}">').encode() + rel + b'</Relationships>'
+            self.new_parts.append(rels_name)
+        return path
+
+    def _prepare_styles(self):
+        xml = self.styles_xml
+        m = re.search(rb'<((?:\w+:)?)styleSheet\b', xml)
+        self.sp = m.group(1) if m else b''
+        sp = self.sp
+        # fills
+        fm = re.search(rb'<' + sp + rb'fills\b[^>]*?(/>|>(.*?)</' + sp + rb'fills>)', xml, re.S)
+        if fm:
+            body = fm.group(2) or b''
+            count = len(re.findall(rb'<' + sp + rb'fill\b', body))
+        else:
+            body, count = b'', 0
+        self.fill_ids = {'missing': count, 'invalid': count + 1}
+        new_fills = b''.join(
+            b'<' + sp + b'fill><' + sp + b'patternFill patternType="solid"><' + sp
+            + b'fgColor rgb="' + c.encode() + b'"/><' + sp + b'bgColor indexed="64"/></'
+            + sp + b'patternFill></' + sp + b'fill>' for c in (YELLOW, RED))
+        fills = (b'<' + sp + b'fills count="' + str(count + 2).encode() + b'">' + body
+                 + new_fills + b'</' + sp + b'fills>')
+        if fm:
+            xml = xml[:fm.start()] + fills + xml[fm.end():]
+        else:
+            xml = self._insert_after_any(xml, (b'fonts', b'numFmts'), fills)
+        # cellXfs
+        cm = re.search(rb'<' + sp + rb'cellXfs\b[^>]*?(/>|>(.*?)</' + sp + rb'cellXfs>)', xml, re.S)
+        if cm:
+            body = cm.group(2) or b''
+            self.xfs = [x.group(0) for x in re.finditer(
+                rb'<' + sp + rb'xf\b[^>]*?(?:/>|>.*?</' + sp + rb'xf>)', body, re.S)]
+        else:
+            body = b''
+            self.xfs = []
+        if not self.xfs:
+            self.xfs = [b'<' + sp + b'xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>']
+        self.cellxfs_span = (cm.start(), cm.end()) if cm else None
+        self.styles_xml = xml
+        self.new_xfs = []
+
+    def _insert_after_any(self, xml, tags, new):
+        sp = self.sp
+        for tag in tags:
+            m = re.search(rb'</' + sp + tag + rb'>', xml)
+            if m:
+                return xml[:m.end()] + new + xml[m.end():]
+        m = re.search(rb'<' + sp + rb'styleSheet\b[^>]*>', xml)
+        return xml[:m.end()] + new + xml[m.end():]
+
+    def style_for(self, orig: int, kind: str) -> int:
+        key = (orig, kind)
+        got = self.style_map.get(key)
+        if got is not None:
+            return got
+        base = self.xfs[orig] if 0 <= orig < len(self.xfs) else self.xfs[0]
+        fill = str(self.fill_ids[kind]).encode()
+        if re.search(rb'\bfillId="\d+"', base):
+            xf = re.sub(rb'\bfillId="\d+"', b'fillId="' + fill + b'"', base, count=1)
+        else:
+            xf = re.sub(rb'^<((?:\w+:)?)xf\b', lambda m: m.group(0) + b' fillId="' + fill + b'"', base)
+        if re.search(rb'\bapplyFill="[^"]*"', xf):
+            xf = re.sub(rb'\bapplyFill="[^"]*"', b'applyFill="1"', xf, count=1)
+        else:
+            xf = re.sub(rb'^<((?:\w+:)?)xf\b', lambda m: m.group(0) + b' applyFill="1"', xf)
+        index = len(self.xfs) + len(self.new_xfs)
+        self.new_xfs.append(xf)
+        self.style_map[key] = index
+        return index
+
+    def _finish_styles(self) -> bytes:
+        xml, sp = self.styles_xml, self.sp
+        allx = self.xfs + self.new_xfs
+        block = (b'<' + sp + b'cellXfs count="' + str(len(allx)).encode() + b'">'
+                 + b''.join(allx) + b'</' + sp + b'cellXfs>')
+        if self.cellxfs_span:
+            a, b = self.cellxfs_span
+            return xml[:a] + block + xml[b:]
+        return self._insert_after_any(xml, (b'cellStyleXfs', b'borders', b'fills'), block)
+
+    # -- one sheet ---------------------------------------------------------------------
+    def _patch_sheet(self, n, path, cells):
+        xml = self.read(path)
+        root = _ROOT.search(xml)
+        prefix = root.group(1) if root else b''
+        by_row = {}
+        for (r, c), (kind, _) in cells.items():
+            by_row.setdefault(r, {})[c] = kind
+        xml = self._patch_cells(xml, prefix, by_row)
+        xml = self._comments(n, path, xml, prefix, cells)
+        self.out[path] = xml
+
+    def _patch_cells(self, xml, prefix, by_row):
+        m = _SHEETDATA_EMPTY.search(xml)
+        if m:
+            xml = xml[:m.start()] + b'<' + prefix + b'sheetData></' + prefix + b'sheetData>' + xml[m.end():]
+        end_m = _SHEETDATA_END.search(xml)
+        if end_m is None:
+            return xml
+        data_end = end_m.start()
+        starts = []
+        row_no = 0
+        for rm in _ROW_OPEN.finditer(xml, 0, data_end):
+            r = re.search(rb'\br="(\d+)"', rm.group(1))
+            row_no = int(r.group(1)) if r else row_no + 1
+            starts.append((row_no, rm.start()))
+        pending = sorted(by_row)
+        pieces = []
+        pos = 0
+        pi = 0
+        for i, (row_no, start) in enumerate(starts):
+            while pi < len(pending) and pending[pi] < row_no:
+                pieces.append(xml[pos:start])
+                pos = start
+                pieces.append(self._new_row(prefix, pending[pi], by_row[pending[pi]]))
+                pi += 1
+            if pi < len(pending) and pending[pi] == row_no:
+                end = starts[i + 1][1] if i + 1 < len(starts) else data_end
+                pieces.append(xml[pos:start])
+                pieces.append(self._patch_row(prefix, xml[start:end], row_no, by_row[row_no]))
+                pos = end
+                pi += 1
+        pieces.append(xml[pos:data_end])
+        while pi < len(pending):
+            pieces.append(self._new_row(prefix, pending[pi], by_row[pending[pi]]))
+            pi += 1
+        pieces.append(xml[data_end:])
+        return b''.join(pieces)
+
+    def _new_cell(self, prefix, row_no, col, kind):
+        return (b'<' + prefix + b'c r="' + get_column_letter(col).encode() + str(row_no).encode()
+                + b'" s="' + str(self.style_for(0, kind)).encode() + b'"/>')
+
+    def _new_row(self, prefix, row_no, cols):
+        return (b'<' + prefix + b'row r="' + str(row_no).encode() + b'">'
+                + b''.join(self._new_cell(prefix, row_no, c, cols[c]) for c in sorted(cols))
+                + b'</' + prefix + b'row>')
+
+    def _patch_row(self, prefix, segment, row_no, cols):
+        om = _ROW_OPEN.match(segment)
+        open_tag = segment[:om.end()]
+        self_closing = open_tag.endswith(b'/>')
+        open_tag = _SPANS.sub(b'', open_tag)
+        if self_closing:
+            open_tag = open_tag[:-2].rstrip() + b'>'
+            body, tail = b'', b'</' + prefix + b'row>'
+            rest = segment[om.end():]
+        else:
+            close = segment.rfind(b'</')
+            body, tail = segment[om.end():close], segment[close:]
+            rest = b''
+        todo = dict(cols)
+        out = []
+        pos = 0
+        col = 0
+        for cm in _CELL.finditer(body):
+            attrs = cm.group(1)
+            ref = _R_ATTR.search(attrs)
+            if ref and ref.group(1):
+                col = column_index_from_string(ref.group(1).decode().upper())
+            else:
+                col += 1
+            for c in sorted(k for k in todo if k < col):
+                out.append(body[pos:cm.start()])
+                pos = cm.start()
+                out.append(self._new_cell(prefix, row_no, c, todo.pop(c)))
+            if col in todo:
+                kind = todo.pop(col)
+                s = _S_ATTR.search(attrs)
+                orig = int(s.group(1)) if s else 0
+                new_s = b's="' + str(self.style_for(orig, kind)).encode() + b'"'
+                if s:
+                    new_attrs = attrs[:s.start()] + new_s + attrs[s.end():]
+                else:
+                    new_attrs = attrs + b' ' + new_s
+                a0 = cm.start(1)
+                out.append(body[pos:a0])
+                out.append(new_attrs)
+                pos = cm.end(1)
+        out.append(body[pos:])
+        for c in sorted(todo):
+            out.append(self._new_cell(prefix, row_no, c, todo[c]))
+        return open_tag + b''.join(out) + tail + rest
+
+    # -- comments --------------------------------------------------------------------
+    def _comments(self, n, path, xml, prefix, cells):
+        rels_name = rels_path(path)
+        rels = self.read(rels_name) if self.exists(rels_name) else None
+        comments_path = vml_path = None
+        vml_rid = None
+        if rels:
+            for m in re.finditer(rb'<Relationship\b[^>]*/>', rels):
+                rel = m.group(0)
+                t = re.search(rb'Target="([^"]*)"', rel)
+                if not t or b'TargetMode="External"' in rel:
+                    continue
+                target = resolve(path, t.group(1).decode())
+                if rel.find(b'/comments"') >= 0:
+                    comments_path = target
+                elif rel.find(b'/vmlDrawing"') >= 0:
+                    vml_path = target
+                    vml_rid = re.search(rb'Id="([^"]*)"', rel).group(1)
+        existing = {}
+        authors = []
+        if comments_path and self.exists(comments_path):
+            existing, authors = _read_comments(self.read(comments_path))
+        if AUTHOR not in authors:
+            authors.append(AUTHOR)
+        author_id = authors.index(AUTHOR)
+        merged = dict(existing)
+        for (r, c), (_, texts) in cells.items():
+            ref = f'{get_column_letter(c)}{r}'
+            text = '\n'.join(texts)
+            old = existing.get(ref)
+            if old:
+                text = text + '\n—\n' + old[1]
+            merged[ref] = (author_id, text)
+        add_rels = []
+        if comments_path is None:
+            comments_path = self._unique_name(f'xl/comments/commentCgs{n}.xml')
+            self.new_parts.append(comments_path)
+            self.overrides.append((comments_path, CT_COMMENTS))
+            add_rels.append((b'rIdCgsComments', REL_COMMENTS, comments_path))
+        if vml_path is None:
+            vml_path = self._unique_name(f'xl/drawings/vmlDrawingCgs{n}.vml')
+            self.new_parts.append(vml_path)
+            self.need_vml_default = True
+            vml_rid = b'rIdCgsVml'
+            add_rels.append((vml_rid, REL_VML, vml_path))
+            xml = _add_legacy_drawing(xml, prefix, vml_rid)
+        self.out[comments_path] = _comments_xml(authors, merged)
+        self.out[vml_path] = _vml_xml(n, merged)
+        if add_rels:
+            entries = b''.join(
+                b'<Relationship Id="' + rid + b'" Type="' + typ.encode() + b'" Target="'
+                + _relative(path, target).encode() + b'"/>' for rid, typ, target in add_rels)
+            if rels:
+                rels = rels.replace(b'</Relationships>', entries + b'</Relationships>')
+            else:
+                rels = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                        b'<Relationships xmlns="' + NS_PKG_REL.encode() + b'">' + entries
+                        + b'</Relationships>')
+                if rels_name not in self.names:
+                    self.new_parts.append(rels_name)
+            self.out[rels_name] = rels
+        return xml
+
+    def _unique_name(self, name):
+        base, ext = name.rsplit('.', 1)
+        i = 0
+        while self.exists(name) or name in self.new_parts:
+            i += 1
+            name = f'{base}_{i}.{ext}'
+        return name
+
+    # -- package ----------------------------------------------------------------------
+    def _content_types(self):
+        name = '[Content_Types].xml'
+        xml = self.read(name)
+        dropped = [p for p, v in self.out.items() if v is None]
+        for part in dropped:
+            xml = re.sub(rb'<Override\b[^>]*PartName="/' + re.escape(part.encode()) + rb'"[^>]*/>',
+                         b'', xml)
+        add = b''
+        if self.need_vml_default and not re.search(rb'<Default\b[^>]*Extension="vml"', xml, re.I):
+            add += b'<Default Extension="vml" ContentType="' + CT_VML.encode() + b'"/>'
+        for part, ctype in self.overrides:
+            if b'PartName="/' + part.encode() + b'"' not in xml:
+                add += (b'<Override PartName="/' + part.encode() + b'" ContentType="'
+                        + ctype.encode() + b'"/>')
+        if add or dropped:
+            self.out[name] = xml.replace(b'</Types>', add + b'</Types>')
+
+    def _write(self) -> bytes:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, 'w', zipfile.ZIP_DEFLATED) as zout:
+            for info in self.zin.infolist():
+                name = info.filename
+                if name in self.out:
+                    content = self.out[name]
+                    if content is None:
+                        continue
+                    zi = zipfile.ZipInfo(name, date_time=info.date_time)
+                    zi.compress_type = zipfile.ZIP_DEFLATED
+                    zout.writestr(zi, content, compresslevel=1 if len(content) > 1 << 20 else 6)
+                else:
+                    _copy_raw(self.zin, info, zout)
+            for name in self.new_parts:
+                if name in self.names:
+                    continue
+                zout.writestr(name, self.out[name], compresslevel=6)
+        return buf.getvalue()
+
+
+def _copy_raw(zin, info, zout):
+    """Copy one member, decompressing and recompressing only when needed."""
+    data = zin.read(info.filename)
+    zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+    zi.compress_type = info.compress_type if info.compress_type in (
+        zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) else zipfile.ZIP_DEFLATED
+    zi.external_attr = info.external_attr
+    zout.writestr(zi, data, compresslevel=1 if len(data) > 1 << 20 else 6)
+
+
+def _relative(from_part, target):
+    from posixpath import dirname, relpath
+    return relpath(target, dirname(from_part))
+
+
+def _add_legacy_drawing(xml, prefix, rid):
+    tag = b'<' + prefix + b'legacyDrawing r:id="' + rid + b'"/>'
+    root = _ROOT.search(xml)
+    if root and b'xmlns:r=' not in root.group(0):
+        head = root.group(0)
+        new_head = head[:-1].rstrip(b'/') + b' xmlns:r="' + NS_R.encode() + b'">'
+        xml = xml[:root.start()] + new_head + xml[root.end():]
+    after = (b'legacyDrawingHF', b'drawingHF', b'picture', b'oleObjects', b'controls',
+             b'webPublishItems', b'tableParts', b'extLst')
+    best = None
+    for name in after:
+        m = re.search(rb'<' + prefix + name + rb'\b', xml)
+        if m and (best is None or m.start() < best):
+            best = m.start()
+    if best is None:
+        best = xml.rfind(b'</' + prefix + b'worksheet>')
+    return xml[:best] + tag + xml[best:]
+
+
+def _read_comments(xml: bytes):
+    """Existing comments as {ref: (author id, plain text)} and the author list."""
+    import xml.etree.ElementTree as ET
+    if b'<!DOCTYPE' in xml or b'<!ENTITY' in xml:
+        return {}, []
+    try:
+        root = ET.fromstring(xml)
+    except ET.ParseError:
+        return {}, []
+    authors, comments = [], {}
+    for el in root.iter():
+        tag = el.tag.rsplit('}', 1)[-1]
+        if tag == 'author':
+            authors.append(el.text or '')
+        elif tag == 'comment':
+            text = ''.join(t.text or '' for t in el.iter() if t.tag.rsplit('}', 1)[-1] == 't')
+            try:
+                aid = int(el.get('authorId') or 0)
+            except ValueError:
+                aid = 0
+            comments[el.get('ref') or ''] = (aid, text)
+    return comments, authors
+
+
+def _sort_key(ref):
+    m = re.match(r'([A-Z]+)(\d+)', ref)
+    return (int(m.group(2)), column_index_from_string(m.group(1))) if m else (0, 0)
+
+
+def _comments_xml(authors, comments) -> bytes:
+    parts = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<comments xmlns="{NS_MAIN}"><authors>']
+    parts += [f'<author>{escape(a, quote=False)}</author>' for a in authors]
+    parts.append('</authors><commentList>')
+    for ref in sorted(comments, key=_sort_key):
+        aid, text = comments[ref]
+        parts.append(f'<comment ref="{ref}" authorId="{aid}"><text><r><rPr><sz val="9"/></rPr>'
+                     f'<t xml:space="preserve">{escape(_xml_safe(text), quote=False)}</t></r></text></comment>')
+    parts.append('</commentList></comments>')
+    return ''.join(parts).encode('utf-8')
+
+
+def _xml_safe(text: str) -> str:
+    return re.sub(r'[\x00-\x08\x0b\x0c\x0e-\x1f]', '', text)
+
+
+def _vml_xml(n, comments) -> bytes:
+    count = len(comments)
+    first_block = 100 + n * 20
+    blocks = max(1, (count + 1023) // 1024 + 1)
+    data = ','.join(str(first_block + i) for i in range(blocks))
+    parts = ['<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+             'xmlns:x="urn:schemas-microsoft-com:office:excel">'
+             f'<o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="{data}"/></o:shapelayout>'
+             '<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" '
+             'path="m,l,21600r21600,l21600,xe"><v:stroke joinstyle="miter"/>'
+             '<v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>']
+    shape_id = first_block * 1024 + 1
+    for ref in sorted(comments, key=_sort_key):
+        row, col = _sort_key(ref)
+        r0, c0 = row - 1, col - 1
+        parts.append(
+            f'<v:shape id="_x0000_s{shape_id}" type="#_x0000_t202" '
+            'style="position:absolute;margin-left:80pt;margin-top:2pt;width:200pt;height:80pt;'
+            'z-index:1;visibility:hidden" fillcolor="#ffffe1" o:insetmode="auto">'
+            '<v:fill color2="#ffffe1"/><v:shadow on="t" color="black" obscured="t"/>'
+            '<v:path o:connecttype="none"/><v:textbox style="mso-direction-alt:auto">'
+            '<div style="text-align:left"></div></v:textbox>'
+            '<x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
+            f'<x:Anchor>{c0 + 1}, 15, {max(r0 - 1, 0)}, 2, {c0 + 4}, 15, {r0 + 4}, 16</x:Anchor>'
+            f'<x:AutoFill>False</x:AutoFill><x:Row>{r0}</x:Row><x:Column>{c0}</x:Column>'
+            '</x:ClientData></v:shape>')
+        shape_id += 1
+    parts.append('</xml>')
+    return ''.join(parts).encode('utf-8')
