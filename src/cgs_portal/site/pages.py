@@ -116,7 +116,6 @@ COMING: dict[str, tuple[str, str, str]] = {
     "account": ("帳號管理", Perm.MEMBER, "查看與更新承辦人資訊"),
     "change-password": ("修改密碼", Perm.MEMBER, "登入後修改密碼"),
     "change-login": ("變更登入帳號", Perm.MEMBER, "設定「單位代碼_個人帳號」"),
-    "filing": ("工作填報", Perm.MEMBER, "填報說明、當期填報、逾期補填、申請修改"),
     "records": ("資料查詢", Perm.MEMBER, "填報紀錄查詢與統計查詢"),
     "helper": ("填報幫手", Perm.MEMBER, "填報檔案的預先檢查工具"),
 }
