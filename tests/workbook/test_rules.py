@@ -1,9 +1,9 @@
 """Every row and workbook rule, through a real workbook."""
 
 import pytest
-from conftest import cells, corpus
 
 from cgs_portal.workbook import FilingContext, validate_workbook
+from conftest import cells, corpus
 
 BASE_CASE = dict(teacher_code='T01', staff_type=1, student_code='S001', grade=7, sex=2,
                  student_status='0', case_source='1', case_status=1, referral=2,

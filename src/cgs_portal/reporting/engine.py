@@ -9,8 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from types import SimpleNamespace
 
-from .. import calendar
-from .. import workbook
+from .. import calendar, workbook
 
 MAX_BYTES = 10 * 1024 * 1024
 TEMPLATE_KINDS = {"blank": "空白表格", "example": "填報範例", "guide": "填報表格說明"}

@@ -273,8 +273,7 @@ def file_month(unit, report, upload, who: str, now, today: dt.date) -> Filing:
     late = previous is None and window.is_overdue(today)
     kind = "cases" if upload is not None else "no_cases"
     filing = Filing(kind, now, who, late, upload=upload, serial=report.serial + 1)
-    state_before = workflow.effective_state(report, report.year, report.month, today)
-    if state_before == workflow.AMENDMENT_OPEN:
+    if workflow.effective_state(report, report.year, report.month, today) == workflow.AMENDMENT_OPEN:
         reason = "核准修改後重新填報"
         report.amendment.outcome = "refiled"
     elif late:
@@ -283,6 +282,7 @@ def file_month(unit, report, upload, who: str, now, today: dt.date) -> Filing:
         reason = "提前填報"
     else:
         reason = "當期填報"
+    workflow.fire(report, "file" if upload is not None else "file_no_cases", now, who, reason, today=today)
     report.filings.append(filing)
     report.filing = filing
     if upload is not None:
@@ -290,7 +290,6 @@ def file_month(unit, report, upload, who: str, now, today: dt.date) -> Filing:
     for other in report.uploads:
         if other is not upload and other.status == "pending":
             other.status = "superseded"
-    workflow.fire(report, "file" if upload is not None else "file_no_cases", now, who, reason, today=today)
     report.serial += 1
     from ..statistics.rollups import note_filing
 
