@@ -213,3 +213,29 @@ def test_unit_never_sees_another_units_reports(app, testapp, world, portal, make
     original = admin.get(report_url + "original?upload=1")
     assert original.body == data
     assert "attachment" in original.headers["Content-Disposition"]
+
+
+def test_a_retried_upload_is_stored_once(testapp, world, portal, make_workbook, monkeypatch):
+    """pyramid_retry replays a request after a ConflictError: the replay must not file twice."""
+    from ZODB.POSException import ConflictError
+
+    from cgs_portal.reporting import service
+
+    real = service.file_month
+    calls = []
+
+    def conflicting(*args, **kw):
+        calls.append(1)
+        filing = real(*args, **kw)
+        if len(calls) == 1:
+            raise ConflictError("simulated concurrent write")
+        return filing
+
+    monkeypatch.setattr(service, "file_month", conflicting)
+    login(testapp, world["unit"])
+    page = upload(testapp, "2024-09", make_workbook())
+    assert len(calls) == 2
+    assert "已完成填報" in page.html.select_one("#filed").text
+    with portal() as root:
+        report = root["counties"]["65000"]["013601"]["113"]["2024-09"]
+        assert len(report.uploads) == 1 and len(report.filings) == 1 and len(report.history) == 1

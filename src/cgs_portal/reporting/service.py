@@ -204,6 +204,10 @@ def check_serial(report, posted) -> None:
 
 def spool(stream, limit: int = engine.MAX_BYTES) -> tuple[str, int]:
     """Copy an upload stream once into a temporary file (at most ``limit`` + 1 bytes)."""
+    if hasattr(stream, "seek"):
+        # pyramid_retry replays a request with the POST already parsed (webob caches it
+        # in the environ): the same file object, already read once.
+        stream.seek(0)
     fd, path = tempfile.mkstemp(prefix="cgs-upload-", suffix=".xlsx")
     size = 0
     try:
