@@ -32,7 +32,7 @@ UNIT = dict(unit_code='123456', unit_name='測試國中', roc_year=113, month=9)
 
 def case_row(rng: random.Random, version_id: str, grades=(7, 8, 9), i: int = 0) -> dict:
     """One valid case row as schema field → cell value."""
-    teacher = rng.randint(1, 8)
+    teacher = 1 + i // 20 if i >= 8 else rng.randint(1, 8)
     main = rng.choice([1, 3, 4, 5, 5, 5, 6, 12, 13, 19])
     subs = sorted(rng.sample([c for c in range(1, 19) if c != main], rng.choice([0, 0, 1, 2])))
     new = rng.random() < 0.3
@@ -58,15 +58,18 @@ def case_row(rng: random.Random, version_id: str, grades=(7, 8, 9), i: int = 0) 
 
 
 def service_row(rng: random.Random, version_id: str, grades=(7, 8, 9), i: int = 0) -> dict:
-    item = rng.randint(1, 17)
+    """One valid service row; ``i`` enumerates distinct (teacher, item, target) triples."""
+    targets = list(grades) + [13, 14, 15]
+    teacher = 1 + i // (17 * len(targets))
+    item = 1 + (i // len(targets)) % 17
     return {
         'school_code': '083501',
-        'teacher_code': f'T{1 + i % 8:02d}',
-        'staff_type': 1 + (1 + i % 8) % 3,
+        'teacher_code': f'T{teacher:02d}',
+        'staff_type': 1 + teacher % 3,
         'service_item': item,
         'item_other': f'其他服務{i}' if item == 17 else '0',
         'service_mode': rng.choice([1, 2]),
-        'target': rng.choice(list(grades) + [13, 14, 15]),
+        'target': targets[i % len(targets)],
         'male': rng.randint(0, 20),
         'female': rng.randint(1, 20),
         'events': rng.randint(1, 4),

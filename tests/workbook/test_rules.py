@@ -238,3 +238,10 @@ def test_summary_counts(ctx):
     assert s['problems']['error'] == 2 and s['problems']['missing'] == 1
     assert s['by_sheet']['cases'] == {'missing': 1, 'invalid': 1}
     assert s['by_column']['cases'] == {'學生性別': 1, '學生年級': 1}
+
+
+def test_whitespace_only_rows_are_blank(ctx):
+    r = run(ctx, [case(), {k: ' ' for k in BASE_CASE}, case(student_code='S3', grade=1)])
+    assert [p.cell for p in r.problems] == ['D8']
+    assert [row['_row'] for row in r.rows['cases']] == [6, 8]
+    assert r.problems[0].value == '1'

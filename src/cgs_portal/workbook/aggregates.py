@@ -10,73 +10,100 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+_ZERO = (0,)
 
-def _k(*parts) -> str:
-    return '|'.join(str(p) for p in parts)
+
+def _s(counter) -> dict:
+    """Tuple keys → ``"a|b|c"`` string keys (done once per distinct key, not per row)."""
+    return {'|'.join(map(str, key)): value for key, value in counter.items()}
+
+
+def _sum(keys, weights) -> dict:
+    out = {}
+    get = out.get
+    for key, weight in zip(keys, weights, strict=True):
+        if weight:
+            out[key] = get(key, 0) + weight
+    return out
+
+
+CASE_FIELDS = ('grade', 'sex', 'staff_type', 'main_category', 'case_status', 'sessions',
+               'student_code', 'teacher_code', 'sub_categories', 'case_source',
+               'student_status', 'referral', 'closure', 'school_code')
+SERVICE_FIELDS = ('service_item', 'target', 'staff_type', 'male', 'female', 'events',
+                  'teacher_code')
 
 
 def build_aggregates(family: str, version: str, cases: list, services: list) -> dict:
-    i_main, i_sub, ii_sets, iii, iv, v, vi, closure = (Counter(), Counter(), defaultdict(set),
-                                                        Counter(), Counter(), Counter(),
-                                                        Counter(), Counter())
-    vii, vii_events = Counter(), Counter()
+    """The counters of one workbook from its (error-free) normalised row dicts."""
+    return aggregate_columns(family, version,
+                             {k: [r.get(k) for r in cases] for k in CASE_FIELDS},
+                             {k: [r.get(k) for r in services] for k in SERVICE_FIELDS})
+
+
+def aggregate_columns(family: str, version: str, cases: dict, services: dict) -> dict:
+    """The counters from case and service columns (field → list of values, one per row)."""
+    n = len(cases.get('grade') or ())
+    col = {k: cases.get(k) or [None] * n for k in CASE_FIELDS}
+    g, x, t = col['grade'], col['sex'], col['staff_type']
+    main_keys = list(zip(col['main_category'], g, x, t, strict=True))
+    i_main = Counter(main_keys)
+    iii = _sum(main_keys, col['sessions'])
+    dims = list(zip(g, x, t, strict=True))
+    i_sub = Counter((c, *d) for subs, d in zip(col['sub_categories'], dims, strict=True)
+                    if subs != _ZERO for c in subs if c)
+    iv = Counter((c, *d) for st, srcs, d in zip(col['case_status'], col['case_source'], dims,
+                                                strict=True)
+                 if st == 1 for c in srcs if c)
+    v = Counter({k: n for k, n in Counter(zip(col['referral'], g, x, t, strict=True)).items()
+                 if k[0] is not None})
+    vi = Counter((c, *d) for ids, d in zip(col['student_status'], dims, strict=True) for c in ids)
+    closure = Counter({k: n for k, n in Counter(zip(col['closure'], g, x, t, strict=True)).items()
+                       if k[0] is not None})
+    codes = col['student_code']
+    if family == 'B':
+        codes = [f'{school or ""}/{code}' for school, code in zip(col['school_code'], codes,
+                                                                  strict=True)]
+    students = set(zip(codes, g, x, col['case_status'], t, strict=True))
+    ii = Counter((st, gr, sx, st_) for _, gr, sx, st, st_ in students)
+    sessions_by_teacher = _sum(col['teacher_code'], col['sessions'])
     teachers = defaultdict(set)
-    sessions_by_teacher = Counter()
-    students = set()
-    total_sessions = 0
-    for row in cases:
-        grade, sex, staff = row['grade'], row['sex'], row['staff_type']
-        main = row['main_category']
-        status = row['case_status']
-        sessions = row['sessions']
-        student = row['student_code']
-        if family == 'B':
-            student = f"{row.get('school_code') or ''}/{student}"
-        i_main[_k(main, grade, sex, staff)] += 1
-        for sub in row['sub_categories']:
-            if sub:
-                i_sub[_k(sub, grade, sex, staff)] += 1
-        ii_sets[_k(status, grade, sex, staff)].add(student)
-        students.add((student, grade, sex, status, staff))
-        iii[_k(main, grade, sex, staff)] += sessions
-        total_sessions += sessions
-        if status == 1:
-            for source in row['case_source']:
-                if source:
-                    iv[_k(source, grade, sex, staff)] += 1
-        if 'referral' in row:
-            v[_k(row['referral'], grade, sex, staff)] += 1
-        for ident in row['student_status']:
-            vi[_k(ident, grade, sex, staff)] += 1
-        if row.get('closure') is not None:
-            closure[_k(row['closure'], grade, sex, staff)] += 1
-        teachers[staff].add(row['teacher_code'])
-        sessions_by_teacher[row['teacher_code']] += sessions
-    for row in services:
-        item, target, staff = row['service_item'], row['target'], row['staff_type']
-        if row['male']:
-            vii[_k(item, target, 1, staff)] += row['male']
-        if row['female']:
-            vii[_k(item, target, 2, staff)] += row['female']
-        if row.get('events') is not None:
-            vii_events[_k(item, target, staff)] += row['events']
-        teachers[staff].add(row['teacher_code'])
+    for staff, code in set(zip(t, col['teacher_code'], strict=True)):
+        teachers[staff].add(code)
+    m = len(services.get('service_item') or ())
+    svc = {k: services.get(k) or [None] * m for k in SERVICE_FIELDS}
+    vii, vii_events = {}, {}
+    get, get_events = vii.get, vii_events.get
+    for item, target, staff, male, female, events in zip(
+            svc['service_item'], svc['target'], svc['staff_type'], svc['male'], svc['female'],
+            svc['events'], strict=True):
+        if male:
+            key = (item, target, 1, staff)
+            vii[key] = get(key, 0) + male
+        if female:
+            key = (item, target, 2, staff)
+            vii[key] = get(key, 0) + female
+        if events:
+            key = (item, target, staff)
+            vii_events[key] = get_events(key, 0) + events
+    for staff, code in set(zip(svc['staff_type'], svc['teacher_code'], strict=True)):
+        teachers[staff].add(code)
     return {
         'family': family,
         'version': version,
-        'counts': {'cases': len(cases), 'services': len(services), 'sessions': total_sessions},
-        'I_main': dict(i_main),
-        'I_sub': dict(i_sub),
-        'II': {key: len(s) for key, s in ii_sets.items()},
-        'III': dict(iii),
-        'IV': dict(iv),
-        'V': dict(v),
-        'VI': dict(vi),
-        'VII': dict(vii),
-        'VII_events': dict(vii_events),
+        'counts': {'cases': n, 'services': m, 'sessions': sum(col['sessions'])},
+        'I_main': _s(i_main),
+        'I_sub': _s(i_sub),
+        'II': _s(ii),
+        'III': _s(iii),
+        'IV': _s(iv),
+        'V': _s(v),
+        'VI': _s(vi),
+        'VII': _s(vii),
+        'VII_events': _s(vii_events),
         'VIII': {str(staff): len(codes) for staff, codes in teachers.items()},
-        'closure': dict(closure),
-        'students': sorted(students),
+        'closure': _s(closure),
+        'students': list(students),
         'teachers': {str(staff): sorted(codes) for staff, codes in teachers.items()},
         'sessions_by_teacher': dict(sessions_by_teacher),
     }

@@ -45,6 +45,8 @@ _EMAIL_RE = re.compile(r'[\w.+-]+@[\w-]+(?:\.[\w-]+)+')
 
 def clean(text: str) -> str:
     """NFKC (full-width to half-width), trim, collapse inner whitespace."""
+    if text.isascii():
+        return ' '.join(text.split())
     return _SPACES.sub(' ', unicodedata.normalize('NFKC', text)).strip()
 
 
@@ -288,8 +290,43 @@ def parse_year_month(raw):
     return (year, month)
 
 
-def parser_for(column, grades=None):
-    """A memoising ``raw -> Parsed`` function for one schema column."""
+class ColumnParser:
+    """A memoising ``raw -> Parsed`` function for one schema column.
+
+    ``ok`` maps raw values already seen to their value when they were accepted as they
+    are (status OK); the validator's hot loop reads it directly to skip the call.
+    """
+
+    __slots__ = ('base', 'cache', 'ok')
+
+    def __init__(self, base):
+        self.base = base
+        self.cache = {}
+        self.ok = {}
+
+    def __call__(self, raw) -> Parsed:
+        if raw is True or raw is False:
+            return Parsed(None, INVALID, '不可填入 TRUE/FALSE', '請依填報說明填寫')
+        try:
+            hit = self.cache.get(raw)
+        except TypeError:
+            return self.base(raw)
+        if hit is not None:
+            return hit
+        if type(raw) is str and looks_personal(raw):
+            result = Parsed(None, PRIVACY, PRIVACY_MESSAGE,
+                            '請刪除身分證字號、電話或電子郵件，改填學校自編代號')
+        else:
+            result = self.base(raw)
+        if len(self.cache) < 50000:
+            self.cache[raw] = result
+            if result.status == OK:
+                self.ok[raw] = result.value
+        return result
+
+
+def parser_for(column) -> ColumnParser:
+    """The memoising parser of one schema column."""
     kind = column.kind
     if kind == 'int':
         lo, hi = column.min, column.max
@@ -313,24 +350,4 @@ def parser_for(column, grades=None):
         base = parse_school
     else:
         base = parse_text
-    cache: dict = {}
-
-    def parse(raw):
-        if raw is True or raw is False:
-            return Parsed(None, INVALID, '不可填入 TRUE/FALSE', '請依填報說明填寫')
-        try:
-            return cache[raw]
-        except KeyError:
-            pass
-        except TypeError:
-            return base(raw)
-        if type(raw) is str and looks_personal(raw):
-            result = Parsed(None, PRIVACY, PRIVACY_MESSAGE,
-                            '請刪除身分證字號、電話或電子郵件，改填學校自編代號')
-        else:
-            result = base(raw)
-        if len(cache) < 20000:
-            cache[raw] = result
-        return result
-
-    return parse
+    return ColumnParser(base)

@@ -111,6 +111,7 @@ class SheetScan:
     dimension: tuple | None = None          # (last row, last col) declared
     formula_without_value: set = field(default_factory=set)   # {(row, col)} 1-based
     hidden_rows: list = field(default_factory=list)
+    has_bool: bool = False                  # any t="b" cell (calamine returns bool)
 
 
 @dataclass
@@ -237,8 +238,8 @@ def _main_part(zf: zipfile.ZipFile, names: set) -> str | None:
     return 'xl/workbook.xml' if 'xl/workbook.xml' in names else None
 
 
+_PREFIXED_ROOT = re.compile(rb'\s*(?:<\?xml[^>]*\?>\s*)?<\w+:worksheet\b')
 _DIM = re.compile(rb'<(?:\w+:)?dimension\s+ref="([^"]+)"')
-_MARKERS = (b'<f>', b'<f ', b'<f/', b':f>', b':f ', b':f/', b'hidden="1"', b'hidden="true"')
 _ROW = re.compile(rb'<(?:\w+:)?row\b([^>]*)>')
 _CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)', re.S)
 _ATTR_R = re.compile(rb'\br="([^"]*)"')
@@ -247,40 +248,39 @@ _HAS_V = re.compile(rb'<(?:\w+:)?v>[^<]')
 
 
 def scan_sheet(book: Book, title: str) -> SheetScan:
-    """Stream the sheet XML once: declared dimension, formulas lacking a cached value,
-    hidden rows.  Also verifies the part's CRC (zipfile checks it at end of stream)."""
+    """Read the sheet XML once: declared dimension, formulas lacking a cached value, hidden
+    rows, boolean cells.  zipfile stops at the declared size and checks the CRC, so a part
+    lying about its size is refused here, before calamine reads it."""
     path = book.sheet_paths.get(title)
     scan = SheetScan(path or '')
     if path is None:
         raise FileRefused(MSG_CORRUPT)
-    found = False
     try:
         zf = zipfile.ZipFile(io.BytesIO(book.data))
         with zf.open(path) as fh:
-            tail = b''
-            first = True
-            while True:
-                chunk = fh.read(1 << 20)
-                if not chunk:
-                    break
-                buf = tail + chunk
-                if first:
-                    first = False
-                    if b'<!DOCTYPE' in buf[:4096] or b'<!ENTITY' in buf[:4096]:
-                        raise FileRefused(MSG_CORRUPT)
-                    m = _DIM.search(buf[:65536])
-                    if m:
-                        scan.dimension = _check_dimension(m.group(1).decode('ascii', 'replace'), title)
-                if not found and any(m in buf for m in _MARKERS):
-                    found = True
-                tail = buf[-64:]
-            if found:
-                fh.close()
-                _detail_scan(zf.read(path), scan)
+            head = fh.read(65536)
+            if b'<!DOCTYPE' in head or b'<!ENTITY' in head:
+                raise FileRefused(MSG_CORRUPT)
+            m = _DIM.search(head)
+            if m:
+                scan.dimension = _check_dimension(m.group(1).decode('ascii', 'replace'), title)
+            xml = head + fh.read()
     except FileRefused:
         raise
     except Exception:
         raise FileRefused(MSG_CORRUPT) from None
+    end = xml.rfind(b'sheetData>')
+    if end < 0:
+        end = len(xml)
+    find = xml.find
+    # Needles ending in a letter rare in cell XML are searched several times faster.
+    scan.has_bool = find(b't="b', 0, end) >= 0
+    prefixed = _PREFIXED_ROOT.match(xml) is not None
+    # Every formula has a closing </f> somewhere in its sheet (a shared formula's master
+    # cell carries the text), and '</f' is far cheaper to search for than '<f'.
+    if find(b'</f', 0, end) >= 0 or find(b'hidd', 0, end) >= 0 or (
+            prefixed and find(b':f', 0, end) >= 0):
+        _detail_scan(xml, scan)
     return scan
 
 

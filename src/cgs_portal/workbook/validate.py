@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import repeat
 
 from . import normalise as N
-from .aggregates import build_aggregates
+from .aggregates import aggregate_columns
 from .codes import LEVEL_GRADES
 from .reader import Book, FileRefused, open_book, parse_ref, scan_sheet
-from .rules import MAX_SESSIONS_PER_TEACHER, ROW_RULES
+from .rules import BAD, MAX_SESSIONS_PER_TEACHER, ROW_RULES
 from .schema import VERSION_STAMP_NAME, VERSIONS, family_of_level, version_in_force
 
 log = logging.getLogger(__name__)
 
 MAX_PROBLEMS = 20_000
+OK, NORMALISED, MISSING = N.OK, N.NORMALISED, N.MISSING
 MSG_INTERNAL = ('系統無法處理此檔案。請確認檔案是以下載的範本填寫並存成 .xlsx，'
                 '若問題持續請聯絡系統客服。')
 
@@ -34,7 +38,7 @@ class FilingContext:
     county_school_codes: frozenset = frozenset()
     max_bytes: int = 10 * 1024 * 1024
 
-    @property
+    @cached_property
     def allowed_grades(self) -> tuple:
         if self.grades is not None:
             return tuple(self.grades)
@@ -98,8 +102,11 @@ def _fatal(message: str, version: str | None = None, sheet: str = '', sheet_key=
 
 def validate_workbook(data, ctx: FilingContext) -> ValidationResult:
     """Validate one uploaded workbook for one filing; never raises."""
+    gc_was_enabled = gc.isenabled()
     try:
         raw = _load(data, ctx.max_bytes)
+        # Tens of thousands of small, acyclic objects: collecting them mid-way only costs.
+        gc.disable()
         return _validate(raw, ctx)
     except FileRefused as refused:
         return _fatal(refused.message)
@@ -108,6 +115,9 @@ def validate_workbook(data, ctx: FilingContext) -> ValidationResult:
     except Exception:  # noqa: BLE001 - the contract is: never raise
         log.exception('workbook validation failed')
         return _fatal(MSG_INTERNAL)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
 
 
 def _load(data, max_bytes: int) -> bytes:
@@ -211,7 +221,7 @@ def _validate(data: bytes, ctx: FilingContext) -> ValidationResult:
         return _fatal(fatal, version.id)
     for spec in version.sheets:
         checker.check_sheet(spec, *sheets[spec.key])
-    if not any(checker.rows.values()):
+    if not any(entry[3] for entry in checker.sheets.values()):
         return _fatal('檔案中沒有任何個案或服務資料。若本月無個案及服務，請改選「當月無個案及服務」；'
                       '否則請填寫資料後再上傳。', version.id)
     checker.finish()
@@ -242,12 +252,12 @@ class _Checker:
         self.version = version
         self.result = result
         self.problems = result.problems
-        self.rows = {}
         self.normalised = Counter()
         self.counts = Counter()
         self.by_column = defaultdict(Counter)
         self.hidden = 0
         self.truncated = False
+        self.sheets = {}
 
     def add(self, problem: Problem):
         self.counts[(problem.sheet_key, problem.severity, problem.kind)] += 1
@@ -312,6 +322,7 @@ class _Checker:
 
     # -- one data sheet ---------------------------------------------------------------
     def check_sheet(self, spec, title, values, merged, scan):
+        """Parse and check one sheet column by column (the hot path of every upload)."""
         ctx = self.ctx
         cols = spec.columns
         n = len(cols)
@@ -319,12 +330,10 @@ class _Checker:
         headers = [c.header for c in cols]
         letters = spec.letters
         parsers = [N.parser_for(c) for c in cols]
-        rules = [(ROW_RULES[name], params) for name, params in spec.row_rules]
         first = spec.first_data_row
         sheet_key = spec.key
-        add = self.add
         normalised = 0
-        cell_problems = {}     # (row, col index) -> (message, fix) forced problems
+        forced = {}     # (excel row, col index) -> (message, fix)
         for (r0, c0), (r1, c1) in merged:
             if r1 + 1 < first or c0 >= n:
                 continue
@@ -338,157 +347,214 @@ class _Checker:
                 for r in range(max(r0, first - 1), r1 + 1):
                     for c in range(c0, min(c1, n - 1) + 1):
                         if (r, c) != (r0, c0):
-                            cell_problems[(r + 1, c)] = ('合併儲存格：此格與其他欄合併',
-                                                         '請取消合併儲存格，每一格分別填寫')
+                            forced[(r + 1, c)] = ('合併儲存格：此格與其他欄合併',
+                                                  '請取消合併儲存格，每一格分別填寫')
         for (r, c) in scan.formula_without_value:
             if r >= first and c <= n:
-                cell_problems[(r, c - 1)] = ('公式沒有計算結果，無法讀取數值',
-                                             '請在 Excel 中重新計算並存檔，或直接填入數值（不要用公式）')
-        forced_rows = {r for r, _ in cell_problems}
-        out = []
-        blank = ('', None)
-        is_blank = N.is_blank
-        looks_personal = N.looks_personal
-        for idx in range(first - 1, len(values)):
-            raw_row = values[idx]
-            excel_row = idx + 1
-            cells = raw_row[:n]
-            if len(cells) < n:
-                cells = cells + [''] * (n - len(cells))
-            if excel_row not in forced_rows:
-                empty = True
-                for v in cells:
-                    if v not in blank and not (type(v) is str and not v.strip()):
-                        empty = False
-                        break
-                if empty:
-                    extra = raw_row[n:]
-                    if not any(type(v) is str and looks_personal(v) for v in extra):
-                        continue
-            row = {}
-            bad = set()
-            row_errors = False
-            for j in range(n):
-                raw = cells[j]
-                p = parsers[j](raw)
+                forced[(r, c - 1)] = ('公式沒有計算結果，無法讀取數值',
+                                      '請在 Excel 中重新計算並存檔，或直接填入數值（不要用公式）')
+        forced_rows = {r for r, _ in forced}
+        found = []      # (position, column, Problem)
+        bad_rows = set()
+        # 1. The data rows, transposed (in C); blank rows dropped.
+        data = values[first - 1:]
+        width = max(n, max(map(len, data), default=0))
+        if data and min(map(len, data)) < width:
+            data = [r + [''] * (width - len(r)) if len(r) < width else r for r in data]
+        allcols = list(zip(*data, strict=True)) if data else [()] * n
+        extra_bad = []
+        for j in range(n, len(allcols)):          # cells right of the table
+            col = allcols[j]
+            if col.count('') == len(col):
+                continue
+            for i, v in enumerate(col):
+                if v.__class__ is str and v and N.looks_personal(v):
+                    extra_bad.append(i)
+                    found.append((i, j, Problem(
+                        title, sheet_key, first + i, _letter(j), None, v[:100],
+                        N.PRIVACY_MESSAGE, '請刪除身分證字號、電話或電子郵件', 'error', 'invalid')))
+        columns = allcols[:n]
+        if columns[0].count('') == 0:     # a blank row is blank in its first column too
+            keep = [True] * len(columns[0])
+        else:
+            keep = [t.count('') != n for t in zip(*columns, strict=True)]
+        for r in forced_rows:
+            if 0 <= r - first < len(keep):
+                keep[r - first] = True
+        rownos = list(range(first, first + len(keep)))
+        if not all(keep):
+            columns = [tuple(v for v, k in zip(col, keep, strict=True) if k) for col in columns]
+            rownos = [r for r, k in zip(rownos, keep, strict=True) if k]
+        where = {r: i for i, r in enumerate(rownos)}
+        for i in extra_bad:
+            if first + i in where:
+                bad_rows.add(where[first + i])
+        # 2. Column by column: values seen before come from the parser's memo in C.
+        parsed = {}
+        for j in range(n):
+            col = columns[j]
+            parser = parsers[j]
+            # Each distinct raw value is parsed once; the cells are then mapped in C.
+            value_of, bad_raws, norm_raws = {}, {}, []
+            plain_text = cols[j].kind == 'text'
+            for raw in set(col):
+                if plain_text and raw.__class__ is str and len(raw) < 8 and raw.isascii() \
+                        and raw.isalnum():
+                    value_of[raw] = raw     # short ASCII codes: clean, and cannot be personal
+                    continue
+                p = parser(raw)
                 status = p[1]
-                if status == 0:
-                    row[keys[j]] = p[0]
+                if status == OK:
+                    value_of[raw] = p[0]
+                elif status == NORMALISED:
+                    value_of[raw] = p[0]
+                    norm_raws.append(raw)
+                else:
+                    value_of[raw] = BAD
+                    bad_raws[raw] = p
+            vals = list(map(value_of.__getitem__, col))
+            if norm_raws:
+                if len(norm_raws) < 8:
+                    normalised += sum(col.count(raw) for raw in norm_raws)
+                else:
+                    counts = Counter(col)
+                    normalised += sum(counts[raw] for raw in norm_raws)
+            if bad_raws:
+                get = bad_raws.get
+                for i, raw in enumerate(col):
+                    p = get(raw)
+                    if p is None or raw.__class__ is bool:
+                        continue
+                    bad_rows.add(i)
+                    found.append((i, j, Problem(title, sheet_key, rownos[i], letters[j], headers[j],
+                                                N.as_text(raw), p[2], p[3], 'error',
+                                                'missing' if p[1] == MISSING else 'invalid')))
+            if scan.has_bool:   # True == 1.0 for sets and dicts: bools are judged apart
+                for i, raw in enumerate(col):
+                    if raw.__class__ is bool:
+                        vals[i] = BAD
+                        bad_rows.add(i)
+                        p = parser(raw)
+                        found.append((i, j, Problem(title, sheet_key, rownos[i], letters[j],
+                                                    headers[j], N.as_text(raw), p[2], p[3],
+                                                    'error', 'invalid')))
+            parsed[keys[j]] = vals
+        if found and bad_rows:
+            self._drop_whitespace_rows(found, parsed, rownos, bad_rows, n, columns)
+        if forced:
+            where = {r: i for i, r in enumerate(rownos)}
+            for (r, j), (message, fix) in forced.items():
+                i = where.get(r)
+                if i is None:
                     continue
-                if status == 1:
-                    row[keys[j]] = p[0]
-                    normalised += 1
-                    continue
-                row[keys[j]] = None
-                bad.add(keys[j])
-                row_errors = True
-                add(Problem(title, sheet_key, excel_row, letters[j], headers[j], N.as_text(raw),
-                            p[2], p[3], 'error', 'missing' if status == 2 else 'invalid'))
-            if excel_row in forced_rows:
-                for j in range(n):
-                    forced = cell_problems.get((excel_row, j))
-                    if forced:
-                        row[keys[j]] = None
-                        bad.add(keys[j])
-                        row_errors = True
-                        # Replace a 'missing' report of the same cell by the real cause.
-                        self._drop(title, excel_row, letters[j])
-                        add(Problem(title, sheet_key, excel_row, letters[j], headers[j],
-                                    N.as_text(cells[j]), forced[0], forced[1], 'error', 'invalid'))
-            for rule, params in rules:
-                for f in rule(row, ctx, bad, **params):
-                    j = keys.index(f.field)
-                    if f.severity == 'error':
-                        row_errors = True
-                        bad.add(f.field)
-                    add(Problem(title, sheet_key, excel_row, letters[j], headers[j],
-                                N.as_text(cells[j]), f.message, f.fix, f.severity, f.kind))
-            if len(raw_row) > n:
-                for j in range(n, len(raw_row)):
-                    v = raw_row[j]
-                    if type(v) is str and looks_personal(v):
-                        row_errors = True
-                        add(Problem(title, sheet_key, excel_row, _letter(j), None, v[:100],
-                                    N.PRIVACY_MESSAGE, '請刪除身分證字號、電話或電子郵件', 'error',
-                                    'invalid'))
-            row['_row'] = excel_row
-            row['_ok'] = not row_errors
-            out.append(row)
-        del is_blank
-        self._unique(spec, title, out)
+                parsed[keys[j]][i] = BAD
+                bad_rows.add(i)
+                found = [f for f in found if not (f[0] == i and f[1] == j)]
+                found.append((i, j, Problem(title, sheet_key, r, letters[j], headers[j],
+                                            N.as_text(columns[j][i]), message, fix, 'error',
+                                            'invalid')))
+        # 3. Row rules, column-wise.
+        index = {k: j for j, k in enumerate(keys)}
+        for name, params in spec.row_rules:
+            for i, f in ROW_RULES[name](parsed, ctx, params):
+                j = index[f.field]
+                if f.severity == 'error':
+                    bad_rows.add(i)
+                    parsed[f.field][i] = BAD
+                found.append((i, j, Problem(title, sheet_key, rownos[i], letters[j], headers[j],
+                                            N.as_text(columns[j][i]), f.message, f.fix,
+                                            f.severity, f.kind)))
+        found.extend(self._unique(spec, title, parsed, rownos, columns, bad_rows))
+        found.sort(key=lambda f: (f[2].row, f[1]))
+        for _, _, problem in found:
+            self.add(problem)
         hidden = [r for r in scan.hidden_rows if r >= first and r <= len(values)]
         if hidden:
             self.hidden += len(hidden)
             shown = '、'.join(str(r) for r in hidden[:10]) + ('…' if len(hidden) > 10 else '')
-            add(Problem(title, sheet_key, hidden[0], None, None, '',
-                        f'第 {shown} 列為隱藏列，其中的資料仍會一併填報',
-                        '請取消隱藏確認內容，不需要的列請刪除', 'warning', 'invalid'))
-        self.rows[sheet_key] = out
+            self.add(Problem(title, sheet_key, hidden[0], None, None, '',
+                             f'第 {shown} 列為隱藏列，其中的資料仍會一併填報',
+                             '請取消隱藏確認內容，不需要的列請刪除', 'warning', 'invalid'))
         self.normalised[sheet_key] += normalised
-        self.result.rows[sheet_key] = out
-        self._titles = getattr(self, '_titles', {})
-        self._titles[sheet_key] = (title, spec)
+        self.sheets[sheet_key] = (title, spec, parsed, rownos, bad_rows)
 
-    def _drop(self, title, row, column):
-        for i in range(len(self.problems) - 1, -1, -1):
-            p = self.problems[i]
-            if p.row != row:
-                break
-            if p.sheet == title and p.column == column:
-                self.counts[(p.sheet_key, p.severity, p.kind)] -= 1
-                del self.problems[i]
-
-    def _unique(self, spec, title, rows):
-        if not spec.unique:
+    @staticmethod
+    def _drop_whitespace_rows(found, parsed, rownos, bad_rows, n, columns):
+        """Rows whose every cell is blank or only spaces are blank rows, not n problems."""
+        missing = Counter(i for i, _, p in found if p.kind == 'missing' and p.row is not None)
+        blank = {i for i, count in missing.items() if count == n}
+        if not blank:
             return
+        found[:] = [f for f in found if f[0] not in blank]
+        keep = [i not in blank for i in range(len(rownos))]
+        for key, vals in parsed.items():
+            parsed[key] = [v for v, k in zip(vals, keep, strict=True) if k]
+        for j, col in enumerate(columns):
+            columns[j] = tuple(v for v, k in zip(col, keep, strict=True) if k)
+        remap = {}
+        new_rownos = []
+        for i, k in enumerate(keep):
+            if k:
+                remap[i] = len(new_rownos)
+                new_rownos.append(rownos[i])
+        rownos[:] = new_rownos
+        bad = {remap[i] for i in bad_rows if i in remap}
+        bad_rows.clear()
+        bad_rows.update(bad)
+        found[:] = [(remap[i], j, p) for i, j, p in found if i in remap] + \
+            [f for f in found if f[0] not in remap and f[0] not in blank]
+
+    def _unique(self, spec, title, parsed, rownos, columns, bad_rows):
+        if not spec.unique:
+            return []
         keys = spec.unique
-        seen = {}
         target = 'student_code' if 'student_code' in keys else keys[-1]
         j = [c.key for c in spec.columns].index(target)
         labels = '、'.join(spec.column(k).header for k in keys)
-        for row in rows:
-            key = tuple(row.get(k) for k in keys)
-            if any(v is None for k, v in zip(keys, key, strict=True) if not k.endswith('other')):
+        seen = {}
+        out = []
+        for i, key in enumerate(zip(*(parsed[k] for k in keys), strict=True)):
+            if BAD in key:
                 continue
-            if key in seen:
-                row['_ok'] = False
-                self.add(Problem(title, spec.key, row['_row'], spec.letters[j],
-                                 spec.columns[j].header, N.as_text(row.get(target)),
-                                 f'與第 {seen[key]} 列重複（{labels}相同）',
-                                 '同一組資料只能填一列，請合併或刪除重複的列', 'error', 'invalid'))
-            else:
-                seen[key] = row['_row']
+            first = seen.setdefault(key, i)
+            if first != i:
+                bad_rows.add(i)
+                out.append((i, j, Problem(title, spec.key, rownos[i], spec.letters[j],
+                                          spec.columns[j].header, N.as_text(columns[j][i]),
+                                          f'與第 {rownos[first]} 列重複（{labels}相同）',
+                                          '同一組資料只能填一列，請合併或刪除重複的列', 'error',
+                                          'invalid')))
+        return out
 
     # -- workbook level ----------------------------------------------------------------
     def finish(self):
         result = self.result
-        cases = result.rows.get('cases', [])
-        services = result.rows.get('services', [])
-        titles = getattr(self, '_titles', {})
-        # One teacher, one staff type.
         staff_of = {}
         for key in ('cases', 'services'):
-            if key not in titles:
+            if key not in self.sheets:
                 continue
-            title, spec = titles[key]
+            title, spec, parsed, rownos, _ = self.sheets[key]
+            pairs = list(zip(parsed['teacher_code'], parsed['staff_type'], strict=True))
+            if len(set(pairs)) == len(set(parsed['teacher_code'])) and not any(
+                    staff_of.get(t, s) != s for t, s in set(pairs)):
+                staff_of.update(pairs)
+                continue
             j = [c.key for c in spec.columns].index('staff_type')
-            for row in result.rows.get(key, []):
-                t, s = row.get('teacher_code'), row.get('staff_type')
-                if t is None or s is None:
+            for i, (t, s) in enumerate(pairs):
+                if t is BAD or s is BAD:
                     continue
                 if staff_of.setdefault(t, s) != s:
-                    self.add(Problem(title, key, row['_row'], spec.letters[j],
+                    self.add(Problem(title, key, rownos[i], spec.letters[j],
                                      spec.columns[j].header, str(s),
                                      f'同一{spec.columns[j - 1].header}「{t}」填了不同的身分（{staff_of[t]} 與 {s}）',
                                      '請確認此人員的身分，各列應一致', 'warning', 'invalid'))
                     staff_of[t] = s
-        # Sessions per teacher.
-        if 'cases' in titles:
-            title, spec = titles['cases']
+        if 'cases' in self.sheets:
+            title, spec, parsed, _, _ = self.sheets['cases']
             totals = Counter()
-            for row in cases:
-                if row.get('teacher_code') is not None and row.get('sessions') is not None:
-                    totals[row['teacher_code']] += row['sessions']
+            for t, n in zip(parsed['teacher_code'], parsed['sessions'], strict=True):
+                if n is not BAD and t is not BAD:
+                    totals[t] += n
             j = [c.key for c in spec.columns].index('sessions')
             for teacher, total in totals.items():
                 if total > MAX_SESSIONS_PER_TEACHER:
@@ -496,10 +562,22 @@ class _Checker:
                                      str(total),
                                      f'「{teacher}」本月晤談累積次數合計 {total} 次，超過 {MAX_SESSIONS_PER_TEACHER} 次',
                                      '請確認次數是否正確；若正確可忽略此提醒', 'warning', 'invalid'))
-        good_cases = [r for r in cases if r['_ok']]
-        good_services = [r for r in services if r['_ok']]
-        result.aggregates = build_aggregates(self.version.family, self.version.id,
-                                             good_cases, good_services)
+        good = {}
+        agg_columns = {}
+        for key, (_, _, parsed, rownos, bad_rows) in self.sheets.items():
+            names = list(parsed) + ['_row', '_ok']
+            lists = [[None if v is BAD else v for v in vals] if BAD in vals else vals
+                     for vals in parsed.values()]
+            oks = [i not in bad_rows for i in range(len(rownos))] if bad_rows else \
+                [True] * len(rownos)
+            rows = list(map(dict, map(zip, repeat(names), zip(*lists, rownos, oks, strict=True))))
+            result.rows[key] = rows
+            good[key] = [r for r in rows if r['_ok']] if bad_rows else rows
+            agg_columns[key] = ({k: [v for v, ok in zip(vals, oks, strict=True) if ok]
+                                 for k, vals in parsed.items()} if bad_rows else parsed)
+        result.aggregates = aggregate_columns(self.version.family, self.version.id,
+                                              agg_columns.get('cases', {}),
+                                              agg_columns.get('services', {}))
         by_sheet = defaultdict(Counter)
         totals = Counter()
         for (sheet_key, severity, kind), count in self.counts.items():
@@ -511,7 +589,7 @@ class _Checker:
                 totals[kind] += count
         result.summary = {
             'rows': {key: len(rows) for key, rows in result.rows.items()},
-            'rows_ok': {'cases': len(good_cases), 'services': len(good_services)},
+            'rows_ok': {key: len(rows) for key, rows in good.items()},
             'problems': {'error': totals['error'], 'warning': totals['warning'],
                          'missing': totals['missing'], 'invalid': totals['invalid'],
                          'file': totals['file']},

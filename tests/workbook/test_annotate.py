@@ -1,0 +1,147 @@
+"""The marked-up copy of the user's own workbook."""
+
+import io
+import re
+import zipfile
+
+from conftest import corpus
+from openpyxl import load_workbook
+from test_rules import case, service
+
+from cgs_portal.workbook import Problem, annotate_workbook, validate_workbook
+
+A1 = '表A-1-輔導教師-1.當月個案'
+
+
+def marked(ctx, data):
+    r = validate_workbook(data, ctx)
+    out = annotate_workbook(data, r.problems)
+    return r, out, load_workbook(io.BytesIO(out))
+
+
+def test_fills_and_comments(ctx):
+    data = corpus.filled('113', [case(sex=''), case(student_code='S2', grade=3)], [service()])
+    r, out, wb = marked(ctx, data)
+    ws = wb[A1]
+    assert ws['E6'].fill.fgColor.rgb == 'FFFFFF00'
+    assert ws['D7'].fill.fgColor.rgb == 'FFFF5050'
+    assert '學制' in ws['D7'].comment.text and '請填入' in ws['D7'].comment.text
+    assert ws['D7'].value == 3 and ws['C7'].value == 'S2'
+    assert ws['A6'].fill.fgColor.rgb != 'FFFFFF00'
+    # Re-validating the copy finds the same problems: nothing else changed.
+    again = validate_workbook(out, ctx)
+    assert [(p.cell, p.message) for p in again.problems] == [(p.cell, p.message) for p in r.problems]
+
+
+def test_keeps_user_formatting(ctx):
+    data = corpus.filled('113', [case(grade=3)])
+    wb = load_workbook(io.BytesIO(data))
+    ws = wb[A1]
+    from openpyxl.styles import Font
+    ws['D6'].font = Font(bold=True, color='FF0000FF')
+    ws['D6'].number_format = '0.00'
+    ws.column_dimensions['D'].width = 33
+    buf = io.BytesIO()
+    wb.save(buf)
+    r, out, wb2 = marked(ctx, buf.getvalue())
+    d6 = wb2[A1]['D6']
+    assert d6.font.b and d6.font.color.rgb == 'FF0000FF' and d6.number_format == '0.00'
+    assert d6.fill.fgColor.rgb == 'FFFF5050'
+    assert wb2[A1].column_dimensions['D'].width == 33
+    assert wb2['代碼表'].sheet_state == 'hidden'
+    assert len(wb2[A1].data_validations.dataValidation) == len(ws.data_validations.dataValidation)
+
+
+def test_missing_cell_and_row_inserted_in_order(ctx):
+    data = corpus.filled('113', [case()])
+    problems = [
+        Problem(A1, 'cases', 6, 'P', None, '', 'x', 'y', 'error', 'missing'),   # after last cell
+        Problem(A1, 'cases', 40, 'B', '身分', '', 'm', 'f', 'error', 'missing'),  # no <row>
+        Problem(A1, 'cases', 2, 'Z', None, '', 'm', 'f', 'error', 'invalid'),    # existing row
+    ]
+    out = annotate_workbook(data, problems)
+    z = zipfile.ZipFile(io.BytesIO(out))
+    xml = z.read(corpus.sheet_part(out, A1))
+    rows = [int(x) for x in re.findall(rb'<row r="(\d+)"', xml)]
+    assert rows == sorted(rows) and 40 in rows
+    refs6 = re.findall(rb'<c r="([A-Z]+)6"', xml)
+    assert refs6[-1] == b'P' and len(refs6) == 16
+    wb = load_workbook(io.BytesIO(out))
+    assert wb[A1]['B40'].fill.fgColor.rgb == 'FFFFFF00'
+    assert wb[A1]['Z2'].fill.fgColor.rgb == 'FFFF5050'
+    assert wb[A1]['P6'].comment.text.startswith('x')
+
+
+def test_existing_comments_are_merged(ctx):
+    data = corpus.filled('113', [case(grade=3)])
+    wb = load_workbook(io.BytesIO(data))
+    from openpyxl.comments import Comment
+    wb[A1]['A6'].comment = Comment('老師的備註', 'teacher')
+    wb[A1]['D6'].comment = Comment('原本的註解', 'teacher')
+    buf = io.BytesIO()
+    wb.save(buf)
+    r, out, wb2 = marked(ctx, buf.getvalue())
+    ws = wb2[A1]
+    assert ws['A6'].comment.text == '老師的備註'
+    assert '學制' in ws['D6'].comment.text and '原本的註解' in ws['D6'].comment.text
+    assert ws['A3'].comment is not None   # the template's own header comments survive
+    z = zipfile.ZipFile(io.BytesIO(out))
+    assert len([n for n in z.namelist() if n.startswith('xl/comments')]) == \
+        len([n for n in zipfile.ZipFile(io.BytesIO(buf.getvalue())).namelist()
+             if n.startswith('xl/comments')])
+
+
+def test_sheet_without_comments_gets_parts(ctx):
+    data = corpus.filled('113', [case(grade=3)])
+    # Strip the template's header comments so the sheet has no comments part at all.
+    wb = load_workbook(io.BytesIO(data))
+    for row in wb[A1].iter_rows(min_row=3, max_row=3):
+        for c in row:
+            c.comment = None
+    buf = io.BytesIO()
+    wb.save(buf)
+    r, out, wb2 = marked(ctx, buf.getvalue())
+    z = zipfile.ZipFile(io.BytesIO(out))
+    names = z.namelist()
+    assert any(n.endswith('.vml') for n in names)
+    ct = z.read('[Content_Types].xml')
+    assert b'Extension="vml"' in ct and b'comments+xml' in ct
+    sheet = z.read(corpus.sheet_part(out, A1))
+    assert b'<legacyDrawing r:id=' in sheet
+    assert '學制' in wb2[A1]['D6'].comment.text
+
+
+def test_shared_strings_file(ctx):
+    data = corpus.filled('113', [case(sex='')], shared_strings=True)
+    r, out, wb = marked(ctx, data)
+    assert wb[A1]['E6'].fill.fgColor.rgb == 'FFFFFF00'
+    assert wb[A1]['C6'].value == 'S001'
+
+
+def test_formula_text_stays_text(ctx):
+    data = corpus.filled('113', [case(main_category=19, main_other='=HYPERLINK("http://x")')])
+    r, out, wb = marked(ctx, data)
+    assert r.ok
+    out = annotate_workbook(data, [Problem(A1, 'cases', 6, 'K', '', '', 'm', 'f')])
+    z = zipfile.ZipFile(io.BytesIO(out))
+    assert b'<f>' not in z.read(corpus.sheet_part(out, A1))
+
+
+def test_warnings_and_file_problems_not_marked(ctx):
+    data = corpus.filled('113', [case()])
+    problems = [Problem(A1, 'cases', 6, 'C', '', '', 'w', 'f', 'warning', 'invalid'),
+                Problem('', None, None, None, None, '', 'fatal', 'f', 'error', 'file')]
+    wb = load_workbook(io.BytesIO(annotate_workbook(data, problems)))
+    assert wb[A1]['C6'].comment is None
+
+
+def test_many_comments_get_distinct_shape_ids(ctx):
+    rows = [case(student_code=f'S{i}', grade=1) for i in range(1100)]
+    data = corpus.filled('113', rows)
+    r = validate_workbook(data, ctx)
+    assert len(r.errors) == 1100
+    out = annotate_workbook(data, r.problems)
+    z = zipfile.ZipFile(io.BytesIO(out))
+    vml = [z.read(n) for n in z.namelist() if n.endswith('.vml')]
+    ids = re.findall(rb'id="_x0000_s(\d+)"', b''.join(vml))
+    assert len(ids) == len(set(ids)) >= 1100

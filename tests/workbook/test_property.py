@@ -1,0 +1,70 @@
+"""Random cell values never make the engine raise."""
+
+import datetime as dt
+import io
+
+from conftest import corpus
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+from cgs_portal.workbook import VERSIONS, annotate_workbook, validate_workbook
+from cgs_portal.workbook import normalise as N
+
+values = st.one_of(
+    st.none(), st.booleans(), st.integers(-10**12, 10**12),
+    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=40),
+    st.dates(min_value=dt.date(1900, 1, 1)), st.sampled_from(['', ' ', '０', '5 情緒困擾', '3，10',
+                                                              '=1+1', '#N/A', 'A123456789']),
+)
+
+COLUMNS = [c for v in VERSIONS.values() for s in v.sheets for c in s.columns]
+
+
+@given(st.lists(values, min_size=1, max_size=20))
+@settings(max_examples=300, deadline=None)
+def test_parsers_never_raise(raws):
+    for i, raw in enumerate(raws):
+        col = COLUMNS[i % len(COLUMNS)]
+        p = N.parser_for(col)(raw)
+        assert p.status in (N.OK, N.NORMALISED, N.MISSING, N.INVALID, N.PRIVACY)
+        N.parse_year_month(raw)
+        N.as_text(raw)
+
+
+_BASE = None
+
+
+def _base():
+    global _BASE
+    if _BASE is None:
+        _BASE = corpus.filled('113', corpus.random_rows('113', 'cases', 3),
+                              corpus.random_rows('113', 'services', 3))
+    return _BASE
+
+
+cell_values = st.one_of(st.none(), st.integers(-10**6, 10**6),
+                        st.floats(allow_nan=False, allow_infinity=False, width=32),
+                        st.text(alphabet=st.characters(blacklist_categories=('Cs', 'Cc')),
+                                max_size=30))
+
+
+@given(st.lists(st.tuples(st.integers(1, 20), st.integers(1, 18), cell_values), max_size=12))
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_random_workbook_cells_never_raise(edits):
+    from cgs_portal.workbook import FilingContext
+    ctx = FilingContext('123456', '測試國中', '國中', 113, 9, 113)
+    wb = load_workbook(io.BytesIO(_base()))
+    for row, col, value in edits:
+        title = VERSIONS['113'].sheets[row % 2].title
+        cell = wb[title].cell(row, col)
+        if type(cell).__name__ != 'MergedCell':
+            cell.value = value
+    buf = io.BytesIO()
+    wb.save(buf)
+    data = buf.getvalue()
+    r = validate_workbook(data, ctx)
+    assert r.fatal is None or isinstance(r.fatal, str)
+    out = annotate_workbook(data, r.problems)
+    assert out[:2] == b'PK'
+    load_workbook(io.BytesIO(out))
