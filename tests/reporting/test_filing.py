@@ -181,7 +181,7 @@ def test_bad_files_get_clear_messages_and_nothing_is_filed(testapp, world, porta
 
 
 def load_corpus_file(name):
-    from conftest import corpus
+    from workbooks import corpus
 
     return getattr(corpus, name)()
 
