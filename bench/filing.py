@@ -64,6 +64,8 @@ def file_through_page(browser, key, data):
     page = form.submit().follow()
     upload_s = time.perf_counter() - start
     if "confirm-form" in page.forms:
+        print("# confirming warnings:", page.html.select_one("#warnings").text[:200].strip() if
+              page.html.select_one("#warnings") else "replacement", flush=True)
         page = page.forms["confirm-form"].submit().follow()
     assert "filed" in page.text and "已完成填報" in page.text, page.text[-2000:]
     return time.perf_counter() - start, upload_s, page
@@ -113,6 +115,8 @@ def main_bench():
         data = workbook(5000, 1)
         emit("workbook_5000_bytes", len(data), "B")
         total, upload_s, page = file_through_page(browser, "2024-09", data)
+        assert page.html.select_one("#count-cases").text == "5000", page.html.select_one("#count-cases")
+        assert page.html.select_one("#count-services").text == "5000"
         emit("file_5000_s", total, "s")
         emit("file_5000_upload_and_validate_s", upload_s, "s")
         start = time.perf_counter()
@@ -152,6 +156,55 @@ def main_bench():
             start = time.perf_counter()
             county_total(root["counties"]["65000"], months)
             emit("county_rollup_cached_s", time.perf_counter() - start, "s")
+        found = conflicts(app)
+        emit("concurrent_filing_conflicts_length_counter", found["length"], "of_200")
+        emit("concurrent_filing_conflicts_naive_shared_total", found["naive"], "of_200")
+
+
+def conflicts(app, pairs=200):
+    """Two units of one county file at the same moment (two connections, interleaved commits).
+
+    Counts ConflictErrors with the county's conflict-resolving ``Length`` generation counter
+    (what the portal does) and with a naive shared persistent total per county (what it avoids).
+    """
+    import transaction
+    from persistent.mapping import PersistentMapping
+    from ZODB.POSException import ConflictError
+
+    from cgs_portal.statistics.rollups import note_filing
+
+    db = app.registry._zodb_databases[""]
+    with open_root(app) as root:
+        for code in ("019901", "019902"):
+            add_unit(root, code, f"衝突測試{code}", "國中", "65000")
+        root["counties"]["65000"].naive_total = PersistentMapping({"filings": 0})
+    results = {}
+    for mode in ("length", "naive"):
+        conflicts_seen = 0
+        for _ in range(pairs):
+            managers = [transaction.TransactionManager(explicit=True) for _ in range(2)]
+            conns = []
+            for tm in managers:
+                tm.begin()
+                conns.append(db.open(transaction_manager=tm))
+            for conn, code in zip(conns, ("019901", "019902"), strict=True):
+                county = conn.root()["cgs_portal"]["counties"]["65000"]
+                unit = county[code]
+                unit.phone = str(time.perf_counter())  # the unit's own write
+                if mode == "length":
+                    note_filing(unit)
+                else:
+                    county.naive_total["filings"] += 1
+            for tm in managers:
+                try:
+                    tm.commit()
+                except ConflictError:
+                    conflicts_seen += 1
+                    tm.abort()
+            for conn in conns:
+                conn.close()
+        results[mode] = conflicts_seen
+    return results
 
 
 if __name__ == "__main__":
