@@ -122,11 +122,20 @@ def main(argv=None) -> int:
     for (vid, n), data in files.items():
         emit(f'file_size_{vid}_{n}_mb', len(data) / 1048576, 'MB')
     data5 = files[('113', 5000)]
-    figures['raw_read_5000_s'] = best(lambda: calamine_read(data5), 7)
-    emit('raw_read_5000_s', figures['raw_read_5000_s'], 's')
     r = validate_workbook(data5, CTX['113'])
     assert r.fatal is None and not r.errors, (r.fatal, r.errors[:3])
-    figures['validate_5000_s'] = best(lambda: validate_workbook(data5, CTX['113']), 7)
+    # Interleaved, best of 15 each: other jobs on the machine hit both alike.
+    raw_times, validate_times = [], []
+    for _ in range(15):
+        t = time.perf_counter()
+        calamine_read(data5)
+        raw_times.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        validate_workbook(data5, CTX['113'])
+        validate_times.append(time.perf_counter() - t)
+    figures['raw_read_5000_s'] = min(raw_times)
+    figures['validate_5000_s'] = min(validate_times)
+    emit('raw_read_5000_s', figures['raw_read_5000_s'], 's')
     emit('validate_5000_s', figures['validate_5000_s'], 's')
     # The same two figures in CPU time of this process: immune to other load on the box.
     emit('raw_read_5000_cpu_s', best(lambda: calamine_read(data5), 7, time.process_time), 's')

@@ -145,3 +145,79 @@ def test_many_comments_get_distinct_shape_ids(ctx):
     vml = [z.read(n) for n in z.namelist() if n.endswith('.vml')]
     ids = re.findall(rb'id="_x0000_s(\d+)"', b''.join(vml))
     assert len(ids) == len(set(ids)) >= 1100
+
+
+def _all_parts_parse(out):
+    import xml.etree.ElementTree as ET
+    z = zipfile.ZipFile(io.BytesIO(out))
+    assert z.testzip() is None
+    for name in z.namelist():
+        if name.endswith(('.xml', '.rels', '.vml')):
+            ET.fromstring(z.read(name))
+    return z
+
+
+def test_every_part_is_well_formed(ctx):
+    rows = [case(sex=''), case(student_code='S2', grade=3), case(student_code='S3',
+                                                                 main_other='說明&<>"')]
+    for shared in (False, True):
+        data = corpus.filled('113', rows, [service(male=0, female=0)], shared_strings=shared)
+        r = validate_workbook(data, ctx)
+        out = annotate_workbook(data, r.problems)
+        z = _all_parts_parse(out)
+        from python_calamine import CalamineWorkbook
+        CalamineWorkbook.from_filelike(io.BytesIO(out)).get_sheet_by_name(A1).to_python()
+        assert len([n for n in z.namelist() if n.endswith('.vml')]) >= 2
+
+
+def test_header_footer_vml_left_alone(ctx):
+    data = corpus.filled('113', [case(grade=3)])
+    part = corpus.sheet_part(data, A1)
+    rels = part.replace('worksheets/', 'worksheets/_rels/') + '.rels'
+    z = zipfile.ZipFile(io.BytesIO(data))
+    hf_vml = b'<xml><v:shape id="hf"/></xml>'
+    new = {}
+    sheet = z.read(part)
+    # Drop the template's own comments so only the header/footer VML remains.
+    sheet = re.sub(rb'<legacyDrawing [^>]*/>', b'', sheet)
+    new[part] = sheet.replace(b'</worksheet>', b'<legacyDrawingHF r:id="rIdHF"/></worksheet>')
+    new[rels] = (b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+                 b'relationships"><Relationship Id="rIdHF" Type="http://schemas.openxmlformats.'
+                 b'org/officeDocument/2006/relationships/vmlDrawing" Target="../drawings/hf.vml"/>'
+                 b'</Relationships>')
+    new['xl/drawings/hf.vml'] = hf_vml
+    data = corpus.rezip(z, new, drop={n for n in z.namelist() if 'comments' in n})
+    r = validate_workbook(data, ctx)
+    out = annotate_workbook(data, r.problems)
+    z2 = zipfile.ZipFile(io.BytesIO(out))
+    assert z2.read('xl/drawings/hf.vml') == hf_vml
+    sheet2 = z2.read(part)
+    assert b'<legacyDrawing r:id=' in sheet2 and b'legacyDrawingHF' in sheet2
+    assert sheet2.index(b'<legacyDrawing ') < sheet2.index(b'<legacyDrawingHF')
+
+
+def test_reannotating_a_fixed_copy_clears_stale_marks(ctx):
+    data = corpus.filled('113', [case(sex=''), case(student_code='S2', grade=3)], [service()])
+    r = validate_workbook(data, ctx)
+    first = annotate_workbook(data, r.problems)
+    # The teacher fixes E6 in the marked-up copy (without touching its fill) and uploads it.
+    part = corpus.sheet_part(first, A1)
+    fixed = corpus.patch_part(first, part, lambda x: re.sub(
+        rb'<c r="E6" s="(\d+)"\s*/>', rb'<c r="E6" s="\1"><v>2</v></c>', x))
+    r2 = validate_workbook(fixed, ctx)
+    assert [p.cell for p in r2.errors] == ['D7']
+    second = annotate_workbook(fixed, r2.problems)
+    ws = load_workbook(io.BytesIO(second))[A1]
+    assert ws['E6'].value == 2 and ws['E6'].comment is None
+    assert ws['E6'].fill.fgColor.rgb not in ('FFFFFF00', 'FFFF5050')
+    assert ws['D7'].fill.fgColor.rgb == 'FFFF5050'
+    assert ws['D7'].comment.text.count('學制') == 1
+    assert ws['A3'].comment is not None
+    _all_parts_parse(second)
+    # All fixed: the portal may still ask for a copy; no stale mark survives.
+    clean = corpus.patch_part(second, part, lambda x: re.sub(
+        rb'<c r="D7" s="(\d+)"><v>3</v></c>', rb'<c r="D7" s="\1"><v>8</v></c>', x))
+    r3 = validate_workbook(clean, ctx)
+    assert r3.ok, r3.problems
+    ws3 = load_workbook(io.BytesIO(annotate_workbook(clean, r3.problems)))[A1]
+    assert ws3['D7'].comment is None and ws3['D7'].fill.fgColor.rgb != 'FFFF5050'

@@ -145,3 +145,13 @@ def test_prefixed_namespace_sheet_formula(ctx):
         assert 'N8' in [p.cell for p in r.errors]
     else:
         assert '損毀' in r.fatal or '找不到' in r.fatal or '欄位標題' in r.fatal
+
+
+def test_header_row_moved_down(ctx):
+    from openpyxl import load_workbook
+    wb = load_workbook(io.BytesIO(corpus.filled()))
+    wb['表A-1-輔導教師-1.當月個案'].insert_rows(2)
+    buf = io.BytesIO()
+    wb.save(buf)
+    r = validate_workbook(buf.getvalue(), ctx)
+    assert '應在第 3 列，檔案中在第 4 列' in r.fatal

@@ -245,3 +245,29 @@ def test_whitespace_only_rows_are_blank(ctx):
     assert [p.cell for p in r.problems] == ['D8']
     assert [row['_row'] for row in r.rows['cases']] == [6, 8]
     assert r.problems[0].value == '1'
+
+
+def test_data_in_guidance_rows_is_reported(ctx):
+    data = corpus.filled('113', [case()])
+    import io
+
+    from openpyxl import load_workbook
+    wb = load_workbook(io.BytesIO(data))
+    ws = wb['表A-1-輔導教師-1.當月個案']
+    ws.delete_rows(4, 2)           # the guidance rows: data moves up to row 4
+    buf = io.BytesIO()
+    wb.save(buf)
+    r = validate_workbook(buf.getvalue(), ctx)
+    assert [p.cell for p in r.errors] == ['A4'] and '說明列' in r.errors[0].message
+
+
+def test_edited_guidance_text_is_fine(ctx):
+    data = corpus.filled('113', [case()])
+    import io
+
+    from openpyxl import load_workbook
+    wb = load_workbook(io.BytesIO(data))
+    wb['表A-1-輔導教師-1.當月個案']['A4'] = '本校自編'
+    buf = io.BytesIO()
+    wb.save(buf)
+    assert validate_workbook(buf.getvalue(), ctx).ok

@@ -18,12 +18,22 @@ def _s(counter) -> dict:
     return {'|'.join(map(str, key)): value for key, value in counter.items()}
 
 
-def _sum(keys, weights) -> dict:
+def _weighted(pairs: Counter) -> dict:
+    """{(key, weight): count} → {key: Σ weight × count}."""
     out = {}
-    get = out.get
-    for key, weight in zip(keys, weights, strict=True):
+    for (key, weight), count in pairs.items():
         if weight:
-            out[key] = get(key, 0) + weight
+            out[key] = out.get(key, 0) + weight * count
+    return out
+
+
+def _expand(combos: Counter, keep_zero: bool = False) -> Counter:
+    """{(codes tuple, dims): count} → {(code, *dims): count}, each listed code once."""
+    out = Counter()
+    for (codes, dims), count in combos.items():
+        for code in codes:
+            if code or keep_zero:
+                out[(code, *dims)] += count
     return out
 
 
@@ -46,18 +56,17 @@ def aggregate_columns(family: str, version: str, cases: dict, services: dict) ->
     n = len(cases.get('grade') or ())
     col = {k: cases.get(k) or [None] * n for k in CASE_FIELDS}
     g, x, t = col['grade'], col['sex'], col['staff_type']
+    # Count distinct combinations in C first, then expand the (few) combinations in Python.
     main_keys = list(zip(col['main_category'], g, x, t, strict=True))
     i_main = Counter(main_keys)
-    iii = _sum(main_keys, col['sessions'])
+    iii = _weighted(Counter(zip(main_keys, col['sessions'], strict=True)))
     dims = list(zip(g, x, t, strict=True))
-    i_sub = Counter((c, *d) for subs, d in zip(col['sub_categories'], dims, strict=True)
-                    if subs != _ZERO for c in subs if c)
-    iv = Counter((c, *d) for st, srcs, d in zip(col['case_status'], col['case_source'], dims,
-                                                strict=True)
-                 if st == 1 for c in srcs if c)
+    i_sub = _expand(Counter(zip(col['sub_categories'], dims, strict=True)))
+    iv = _expand(Counter((src, d) for st, src, d in zip(col['case_status'], col['case_source'],
+                                                         dims, strict=True) if st == 1))
     v = Counter({k: n for k, n in Counter(zip(col['referral'], g, x, t, strict=True)).items()
                  if k[0] is not None})
-    vi = Counter((c, *d) for ids, d in zip(col['student_status'], dims, strict=True) for c in ids)
+    vi = _expand(Counter(zip(col['student_status'], dims, strict=True)), keep_zero=True)
     closure = Counter({k: n for k, n in Counter(zip(col['closure'], g, x, t, strict=True)).items()
                        if k[0] is not None})
     codes = col['student_code']
@@ -66,7 +75,8 @@ def aggregate_columns(family: str, version: str, cases: dict, services: dict) ->
                                                                   strict=True)]
     students = set(zip(codes, g, x, col['case_status'], t, strict=True))
     ii = Counter((st, gr, sx, st_) for _, gr, sx, st, st_ in students)
-    sessions_by_teacher = _sum(col['teacher_code'], col['sessions'])
+    sessions_by_teacher = _weighted(Counter(zip(col['teacher_code'], col['sessions'],
+                                                strict=True)))
     teachers = defaultdict(set)
     for staff, code in set(zip(t, col['teacher_code'], strict=True)):
         teachers[staff].add(code)

@@ -91,6 +91,9 @@ class _Patcher:
 
     def run(self) -> bytes:
         self._drop_external_links()
+        for title, path in self.book.sheet_paths.items():
+            if title not in self.marks and path in self.names and self._has_our_comments(path):
+                self.marks[title] = {}      # only stale marks of an earlier check to clear
         if self.marks:
             styles = self._styles_part()
             xml = self.read(styles)
@@ -102,6 +105,36 @@ class _Patcher:
             self.out[styles] = self._finish_styles()
         self._content_types()
         return self._write()
+
+    def _comment_parts(self, path, xml):
+        """(rels, comments part, VML part, VML rel id) of a sheet."""
+        rels_name = rels_path(path)
+        rels = self.read(rels_name) if self.exists(rels_name) else None
+        comments_path = vml_path = vml_rid = None
+        # Only the VML named by <legacyDrawing> holds comment shapes (legacyDrawingHF also
+        # points at a VML part: header/footer pictures, which must be left alone).
+        legacy = re.search(rb'<(?:\w+:)?legacyDrawing\b[^>]*?\bid="([^"]+)"', xml)
+        legacy_rid = legacy.group(1) if legacy else None
+        if rels:
+            for m in re.finditer(rb'<Relationship\b[^>]*/>', rels):
+                rel = m.group(0)
+                t = re.search(rb'Target="([^"]*)"', rel)
+                if not t or b'TargetMode="External"' in rel:
+                    continue
+                target = resolve(path, t.group(1).decode())
+                if rel.find(b'/comments"') >= 0:
+                    comments_path = target
+                elif rel.find(b'/vmlDrawing"') >= 0:
+                    rid = re.search(rb'Id="([^"]*)"', rel).group(1)
+                    if rid == legacy_rid:
+                        vml_path, vml_rid = target, rid
+        if comments_path and not self.exists(comments_path):
+            comments_path = None
+        return rels, comments_path, vml_path, vml_rid
+
+    def _has_our_comments(self, path):
+        _, comments_path, _, _ = self._comment_parts(path, b'')
+        return bool(comments_path) and f'>{AUTHOR}<'.encode() in self.read(comments_path)
 
     # -- external links -------------------------------------------------------------
     def _drop_external_links(self):
@@ -187,6 +220,10 @@ class _Patcher:
         else:
             body, count = b'', 0
         self.fill_ids = {'missing': count, 'invalid': count + 1}
+        self.our_fills = {count, count + 1} | {
+            i for i, f in enumerate(re.findall(rb'<' + sp + rb'fill\b.*?</' + sp + rb'fill>', body,
+                                               re.S))
+            if b'solid' in f and (YELLOW.encode() in f or RED.encode() in f)}
         new_fills = b''.join(
             b'<' + sp + b'fill><' + sp + b'patternFill patternType="solid"><' + sp
             + b'fgColor rgb="' + c.encode() + b'"/><' + sp + b'bgColor indexed="64"/></'
@@ -227,7 +264,14 @@ class _Patcher:
         if got is not None:
             return got
         base = self.xfs[orig] if 0 <= orig < len(self.xfs) else self.xfs[0]
-        fill = str(self.fill_ids[kind]).encode()
+        if kind == 'clear':
+            m = re.search(rb'\bfillId="(\d+)"', base)
+            if not m or int(m.group(1)) not in self.our_fills:
+                self.style_map[key] = orig
+                return orig
+            fill = b'0'
+        else:
+            fill = str(self.fill_ids[kind]).encode()
         if re.search(rb'\bfillId="\d+"', base):
             xf = re.sub(rb'\bfillId="\d+"', b'fillId="' + fill + b'"', base, count=1)
         else:
@@ -259,6 +303,16 @@ class _Patcher:
         by_row = {}
         for (r, c), (kind, _) in cells.items():
             by_row.setdefault(r, {})[c] = kind
+        # Marks of an earlier check (our own comments) on cells that are now fine: the
+        # teacher fixed the annotated copy and uploaded it again.
+        _, comments_path, _, _ = self._comment_parts(path, xml)
+        existing, authors = _read_comments(self.read(comments_path)) if comments_path else ({}, [])
+        ours = {i for i, a in enumerate(authors) if a == AUTHOR}
+        for ref, (aid, _) in existing.items():
+            m = re.match(r'([A-Z]+)(\d+)$', ref)
+            if aid in ours and m:
+                r, c = int(m.group(2)), column_index_from_string(m.group(1))
+                by_row.setdefault(r, {}).setdefault(c, 'clear')
         xml = self._patch_cells(xml, prefix, by_row)
         xml = self._comments(n, path, xml, prefix, cells)
         self.out[path] = xml
@@ -305,6 +359,9 @@ class _Patcher:
                 + b'" s="' + str(self.style_for(0, kind)).encode() + b'"/>')
 
     def _new_row(self, prefix, row_no, cols):
+        cols = {c: k for c, k in cols.items() if k != 'clear'}
+        if not cols:
+            return b''
         return (b'<' + prefix + b'row r="' + str(row_no).encode() + b'">'
                 + b''.join(self._new_cell(prefix, row_no, c, cols[c]) for c in sorted(cols))
                 + b'</' + prefix + b'row>')
@@ -336,7 +393,9 @@ class _Patcher:
             for c in sorted(k for k in todo if k < col):
                 out.append(body[pos:cm.start()])
                 pos = cm.start()
-                out.append(self._new_cell(prefix, row_no, c, todo.pop(c)))
+                kind = todo.pop(c)
+                if kind != 'clear':
+                    out.append(self._new_cell(prefix, row_no, c, kind))
             if col in todo:
                 kind = todo.pop(col)
                 s = _S_ATTR.search(attrs)
@@ -352,27 +411,14 @@ class _Patcher:
                 pos = cm.end(1)
         out.append(body[pos:])
         for c in sorted(todo):
-            out.append(self._new_cell(prefix, row_no, c, todo[c]))
+            if todo[c] != 'clear':
+                out.append(self._new_cell(prefix, row_no, c, todo[c]))
         return open_tag + b''.join(out) + tail + rest
 
     # -- comments --------------------------------------------------------------------
     def _comments(self, n, path, xml, prefix, cells):
         rels_name = rels_path(path)
-        rels = self.read(rels_name) if self.exists(rels_name) else None
-        comments_path = vml_path = None
-        vml_rid = None
-        if rels:
-            for m in re.finditer(rb'<Relationship\b[^>]*/>', rels):
-                rel = m.group(0)
-                t = re.search(rb'Target="([^"]*)"', rel)
-                if not t or b'TargetMode="External"' in rel:
-                    continue
-                target = resolve(path, t.group(1).decode())
-                if rel.find(b'/comments"') >= 0:
-                    comments_path = target
-                elif rel.find(b'/vmlDrawing"') >= 0:
-                    vml_path = target
-                    vml_rid = re.search(rb'Id="([^"]*)"', rel).group(1)
+        rels, comments_path, vml_path, vml_rid = self._comment_parts(path, xml)
         existing = {}
         authors = []
         if comments_path and self.exists(comments_path):
@@ -380,6 +426,8 @@ class _Patcher:
         if AUTHOR not in authors:
             authors.append(AUTHOR)
         author_id = authors.index(AUTHOR)
+        ours = {i for i, a in enumerate(authors) if a == AUTHOR}
+        existing = {ref: v for ref, v in existing.items() if v[0] not in ours}
         merged = dict(existing)
         for (r, c), (_, texts) in cells.items():
             ref = f'{get_column_letter(c)}{r}'

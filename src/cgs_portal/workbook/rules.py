@@ -101,41 +101,49 @@ def other_text(cols, ctx, params):
 
 def sub_categories(cols, ctx, params):
     """Secondary categories must not repeat the main one (count/zero rules are per column)."""
-    return [(i, Finding('sub_categories', 'invalid', f'副類別不可與主類別（{main}）重複',
-                        '請刪除與主類別相同的代碼；沒有其他類別請填 0'))
-            for i, (main, subs) in enumerate(zip(cols['main_category'], cols['sub_categories'],
-                                                 strict=True))
-            if main in subs]
+    def judge(main, subs):
+        if main in subs:
+            return Finding('sub_categories', 'invalid', f'副類別不可與主類別（{main}）重複',
+                           '請刪除與主類別相同的代碼；沒有其他類別請填 0')
+        return None
+    return _by_combination((cols['main_category'], cols['sub_categories']), judge)
 
 
 def grade_fits(cols, ctx, params):
     """A student grade (or a grade service target) must fit the unit's school level."""
     field = params['field']
     grades = ctx.allowed_grades
+    values = cols[field]
     fine = set(grades) | set(range(13, 100)) | {BAD}
+    if not set(values) - fine:
+        return []
     span = f'{min(grades)}–{max(grades)}' if grades else '—'
     extra = '，或教職員、家長、專業人員' if field == 'target' else ''
     return [(i, Finding(field, 'invalid', f'年級 {value} 不符合本單位學制（{ctx.level}：{span} 年級）',
                         f'請填入 {span} 年級{extra}'))
-            for i, value in enumerate(cols[field]) if value not in fine]
+            for i, value in enumerate(values) if value not in fine]
 
 
 def male_plus_female(cols, ctx, params):
+    pairs = list(zip(cols['male'], cols['female'], strict=True))
+    if (0, 0) not in set(pairs):
+        return []
     return [(i, Finding('female', 'invalid', '服務人次(男)與服務人次(女)合計須大於 0',
                         '請填入實際服務人次；若本項沒有服務，請刪除此列'))
-            for i, (male, female) in enumerate(zip(cols['male'], cols['female'], strict=True))
-            if male == 0 and female == 0]
+            for i, pair in enumerate(pairs) if pair == (0, 0)]
 
 
 _NAME_LIKE = re.compile(r'^[\u4e00-\u9fff]{2,4}$')
 
 
 def student_code_looks_like_name(cols, ctx, params):
-    match = _NAME_LIKE.match
+    codes = cols['student_code']
+    names = {c for c in set(codes) if c.__class__ is str and not c.isascii() and _NAME_LIKE.match(c)}
+    if not names:
+        return []
     return [(i, Finding('student_code', 'invalid', '學生代號疑似學生姓名',
                         '請改用學校自編代號（例如 S001），勿填學生姓名', 'warning'))
-            for i, code in enumerate(cols['student_code'])
-            if code.__class__ is str and not code.isascii() and match(code)]
+            for i, code in enumerate(codes) if code in names]
 
 
 def school_known(cols, ctx, params):

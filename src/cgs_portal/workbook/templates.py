@@ -110,7 +110,7 @@ def _layout(ws, spec, unit_code, unit_name, roc_year, month):
         h.fill = _HEAD_FILL
         h.alignment = _CENTER
         h.border = _BORDER
-        h.comment = Comment(f'{col.meaning}\n允許值：{col.allowed_text()[:200]}', 'cgs-portal',
+        h.comment = Comment(f'{col.meaning}\n允許值：{col.allowed_text()[:200]}', '填報說明',
                             width=300, height=160)
         for i, r in enumerate(spec.guidance_rows):
             text = col.guidance if i == 0 else f'例：{_example_text(col)}'

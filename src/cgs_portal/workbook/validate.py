@@ -229,6 +229,12 @@ def _validate(data: bytes, ctx: FilingContext) -> ValidationResult:
 
 
 def _header_message(spec, title, values, bad, version) -> str:
+    expected = [N.label_key(c.header) for c in spec.columns]
+    for r, other in enumerate(values[:12], start=1):
+        if r != spec.header_row and [N.label_key(N.as_text(v)) for v in other[:len(expected)]] \
+                == expected:
+            return (f'工作表「{title}」的欄位標題列應在第 {spec.header_row} 列，檔案中在第 {r} 列。'
+                    '請勿在標題上方插入或刪除列，請使用下載的範本填寫。')
     row = values[spec.header_row - 1] if len(values) >= spec.header_row else []
     found = {N.label_key(N.as_text(v)): j for j, v in enumerate(row) if v != ''}
     parts = []
@@ -356,6 +362,7 @@ class _Checker:
         forced_rows = {r for r, _ in forced}
         found = []      # (position, column, Problem)
         bad_rows = set()
+        self._guidance_rows(spec, title, values)
         # 1. The data rows, transposed (in C); blank rows dropped.
         data = values[first - 1:]
         width = max(n, max(map(len, data), default=0))
@@ -478,6 +485,24 @@ class _Checker:
         self.normalised[sheet_key] += normalised
         self.sheets[sheet_key] = (title, spec, parsed, rownos, bad_rows)
 
+    def _guidance_rows(self, spec, title, values):
+        """Data typed into the guidance rows (or guidance rows deleted, moving data up) would
+        be skipped silently: say so instead."""
+        for k, r in enumerate(spec.guidance_rows):
+            if r > len(values):
+                break
+            row = values[r - 1][:len(spec.columns)]
+            expected = [N.label_key(c.guidance if k == 0 else f'例：{c.example}')
+                        for c in spec.columns]
+            cells = [N.label_key(N.as_text(v)) for v in row]
+            if not any(cells) or any(c and c == e for c, e in zip(cells, expected, strict=False)):
+                continue
+            self.add(Problem(title, spec.key, r, 'A', spec.columns[0].header,
+                             N.as_text(row[0]) if row else '',
+                             f'第 {r} 列是填寫說明列，不會被當作資料讀取（資料自第 {spec.first_data_row} 列開始）',
+                             f'請勿刪除或覆寫第 {spec.guidance_rows[0]}–{spec.guidance_rows[-1]} 列的說明，'
+                             f'資料請從第 {spec.first_data_row} 列開始填寫', 'error', 'invalid'))
+
     @staticmethod
     def _drop_whitespace_rows(found, parsed, rownos, bad_rows, n, columns):
         """Rows whose every cell is blank or only spaces are blank rows, not n problems."""
@@ -513,7 +538,10 @@ class _Checker:
         labels = '、'.join(spec.column(k).header for k in keys)
         seen = {}
         out = []
-        for i, key in enumerate(zip(*(parsed[k] for k in keys), strict=True)):
+        combos = list(zip(*(parsed[k] for k in keys), strict=True))
+        if len(set(combos)) == len(combos):
+            return out
+        for i, key in enumerate(combos):
             if BAD in key:
                 continue
             first = seen.setdefault(key, i)
