@@ -239,3 +239,29 @@ def test_a_retried_upload_is_stored_once(testapp, world, portal, make_workbook, 
     with portal() as root:
         report = root["counties"]["65000"]["013601"]["113"]["2024-09"]
         assert len(report.uploads) == 1 and len(report.filings) == 1 and len(report.history) == 1
+
+
+def test_odd_requests_get_messages_not_errors(app, testapp, world):
+    import webtest
+
+    login(testapp, world["unit"])
+    token = csrf_token(testapp)
+    assert testapp.get(UNIT + "month", {"m": "garbage"}).html.select_one("#month-label").text == "113年9月"
+    assert testapp.get(UNIT + "year", {"ay": "abc"}).status_int == 200
+    assert testapp.get(UNIT + "unit-template.xlsx", {"m": "2024-09"}).body[:2] == b"PK"
+    page = testapp.post(UNIT + "upload", {"csrf_token": token, "m": "2024-09", "serial": "0"}).follow()
+    assert "請選擇要上傳的 Excel 檔" in page.text
+    page = testapp.post(UNIT + "upload", {"csrf_token": token, "serial": "0"}).follow()
+    assert "請選擇要填報的月份" in page.text
+    page = testapp.post(UNIT + "confirm", {"csrf_token": token, "m": "2024-09", "upload": "7"}).follow()
+    assert "找不到要確認的上傳檔案" in page.text
+    page = testapp.post(UNIT + "no-cases", {"csrf_token": token, "m": "2024-09", "serial": "5",
+                                             "confirm": "yes"}).follow()
+    assert "此頁面已過期" in page.text
+    testapp.get(UNIT + "113/2024-09/annotated", status=404)
+    testapp.post(UNIT + "upload", {"m": "2024-09"}, status=400)  # no CSRF token
+    admin = webtest.TestApp(app, extra_environ={"REMOTE_ADDR": "192.0.2.61"})
+    login(admin, world["admin"])
+    page = admin.post("/amendments", {"csrf_token": csrf_token(admin), "report": "x/y/z",
+                                      "decision": "approve"}).follow()
+    assert "請選擇要處理的申請" in page.text

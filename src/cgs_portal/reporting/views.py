@@ -231,14 +231,14 @@ def upload(request):
         service.check_fileable(unit, *ym, today)
     except service.Refused as refused:
         return refuse(request, unit, ym, refused)
-    field = request.POST.get("workbook")
-    if field is None or not hasattr(field, "file") or not getattr(field, "filename", ""):
-        request.session.flash("請選擇要上傳的 Excel 檔（.xlsx）。", "error")
-        return back_to_month(request, unit, ym)
     if (request.content_length or 0) > engine.MAX_BYTES + 64 * 1024:
         return refuse(request, unit, ym, service.Refused(
             f"檔案超過 {engine.MAX_BYTES // (1024 * 1024)} MB 上限，未儲存。",
             "請確認檔案只有本月資料，刪除多餘的工作表、圖片或格式後再上傳。"))
+    field = request.POST.get("workbook")
+    if field is None or not hasattr(field, "file") or not getattr(field, "filename", ""):
+        request.session.flash("請選擇要上傳的 Excel 檔（.xlsx）。", "error")
+        return back_to_month(request, unit, ym)
     try:
         path, _size = service.spool(field.file)
     except service.Refused as refused:
