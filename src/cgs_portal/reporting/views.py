@@ -454,6 +454,8 @@ def year_view(request):
         "prev_url": request.resource_url(unit, "year", query={"ay": ay - 1}),
         "next_url": request.resource_url(unit, "year", query={"ay": ay + 1}),
         "report_url": lambda row: request.resource_url(row.report) if row.report is not None else None,
+        "can_file": own,
+        "file_url": lambda row: request.resource_url(unit, "month", query={"m": row.key}),
         "roc_date": calendar.roc_date,
         "roc_datetime": calendar.roc_datetime,
     }
