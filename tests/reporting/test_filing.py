@@ -265,3 +265,47 @@ def test_odd_requests_get_messages_not_errors(app, testapp, world):
     page = admin.post("/amendments", {"csrf_token": csrf_token(admin), "report": "x/y/z",
                                       "decision": "approve"}).follow()
     assert "請選擇要處理的申請" in page.text
+
+
+def test_two_tabs_submitting_at_the_same_moment(app, world, portal, monkeypatch):
+    """Both requests reach the filing together: one files, the replayed one is refused."""
+    import threading
+
+    import webtest
+
+    from cgs_portal.reporting import service
+
+    barrier = threading.Barrier(2, timeout=10)
+    real = service.file_month
+    local = threading.local()
+
+    def together(*args, **kw):
+        if not getattr(local, "waited", False):
+            local.waited = True
+            barrier.wait()
+        return real(*args, **kw)
+
+    monkeypatch.setattr(service, "file_month", together)
+    forms = []
+    for i in range(2):
+        tab = webtest.TestApp(app, extra_environ={"REMOTE_ADDR": f"192.0.2.{80 + i}"})
+        login(tab, world["unit"])
+        form = tab.get(UNIT + "month", {"m": "2024-09"}).forms["no-cases-form"]
+        form["confirm"] = "yes"
+        forms.append(form)
+    pages = [None, None]
+
+    def submit(i):
+        pages[i] = forms[i].submit().follow()
+
+    threads = [threading.Thread(target=submit, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    flashes = sorted(" ".join(a.text for a in p.html.select(".alert-success, .alert-danger")) for p in pages)
+    assert sum("已完成填報（當月無個案及服務）" in t for t in flashes) == 1
+    assert sum("此月份已於 113/10/03 09:00 完成填報" in t and "另一個視窗" in t for t in flashes) == 1
+    with portal() as root:
+        report = root["counties"]["65000"]["013601"]["113"]["2024-09"]
+        assert len(report.filings) == 1 and len(report.history) == 1
