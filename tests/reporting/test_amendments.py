@@ -61,6 +61,7 @@ def test_amendment_approved_refiled_with_a_diff(app, testapp, world, portal, clo
     assert "113年9月" in overdue.html.select_one("#overdue-table").text
     page = month_page(testapp, "2024-09")
     assert "amendment-open" in page.text
+    assert "個案\n            5 筆" in page.html.select_one("#no-cases-replaces").text
     page = upload(testapp, "2024-09", make_workbook(cases=7, seed=3))
     changes = page.html.select_one("#changes").text
     assert "尚未完成填報" in page.text
@@ -128,6 +129,7 @@ def test_overdue_banner_and_late_filing(testapp, world, portal, clock, make_work
     at(clock, 2024, 10, 15)
     login(testapp, world["unit"])
     home = testapp.get("/")
+    assert "目前應填報 113年10月，狀態：填報中" in home.html.select_one("#unit-status").text
     banner = home.html.select_one("#overdue-banner").text
     assert "113年8月" in banner and "113年9月" in banner
     overdue = testapp.get(UNIT + "overdue")
