@@ -181,3 +181,14 @@ def test_a_whole_academic_year(testapp, world, portal, clock, make_workbook):
         assert total["reports"] == 10
         again = county_total(county, months)
         assert again is total  # cached until the next filing in the county
+
+
+def test_the_amendment_period_is_configurable(app, world, portal):
+    app.registry.settings["cgs.amendment_days"] = "3"  # the ini setting
+    testapp = webtest.TestApp(app, extra_environ={"REMOTE_ADDR": "192.0.2.62"})
+    login(testapp, world["unit"])
+    no_cases(testapp, "2024-09")
+    request_change(testapp, "2024-09")
+    decide(admin_browser(app, world), "approve")
+    with portal() as root:
+        assert report(root).amendment.open_until == dt.date(2024, 10, 6)
