@@ -12,6 +12,8 @@ from support import TAIPEI, login
 def test_demo_files_a_year_for_the_demo_units(testapp, world, portal):
     now = dt.datetime(2025, 8, 20, 9, 0, tzinfo=TAIPEI)
     assert demo_months(now.date())[0] == (2024, 8) and demo_months(now.date())[-1] == (2025, 7)
+    months = demo_months(dt.date(2026, 11, 28))
+    assert months[0] == (2025, 8) and months[-1] == (2026, 10) and len(months) == 15
     with portal() as root:
         lines = load_demo_filings(root, now, full_units={"013601"})
         assert "monthly reports" in lines[0]

@@ -1,8 +1,8 @@
-"""A year of filed months for the demo directory (``make run``; development only).
+"""Filed months for the demo directory (``make run``; development only).
 
 Rows are generated directly in the engine's normalised shape (no workbook, no
 blob) and their aggregates computed with the engine, so the demo loads in a few
-seconds: about 430 units × 12 months.
+seconds: about 430 units × 12–23 months.
 """
 from __future__ import annotations
 
@@ -67,17 +67,20 @@ def _service(rng, i, family, grades, teachers, school_codes):
 
 
 def demo_months(today: dt.date) -> list[tuple[int, int]]:
-    """The twelve months before the month now due."""
+    """From August of the previous academic year to the month before the month now due.
+
+    So the demo always holds one complete academic year plus the current one so far.
+    """
+    current = service.current_month(today)
+    first_ay = service.current_academic_year(today) - 1
     months = []
-    ym = service.current_month(today)
-    for _ in range(12):
-        ym = calendar.previous_month(*ym)
-        months.append(ym)
-    return sorted(months)
+    for ay in (first_ay, first_ay + 1):
+        months += [ym for ym in calendar.academic_year_months(ay) if ym < current]
+    return months
 
 
 def load_demo_filings(root, now: dt.datetime, full_units=()) -> list[str]:
-    """File the last twelve months for every demo unit (once); returns lines to print."""
+    """File the demo months for every demo unit (once); returns lines to print."""
     if getattr(root, "demo_filings_loaded", False):
         return []
     rng = random.Random(6)
