@@ -362,8 +362,8 @@ def make_dimension_bomb() -> bytes:
         if b'<dimension' not in x else re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"', x))
 
 
-def make_big_file(size: int = 11 * 1024 * 1024) -> bytes:
-    """A zip-based file over the 10 MB cap (stored random bytes)."""
+def make_big_file(size: int = 50 * 1024 * 1024) -> bytes:
+    """A 50 MB zip-based file, over the 10 MB cap (stored random bytes)."""
     rng = random.Random(5)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, 'w', zipfile.ZIP_STORED) as z:

@@ -13,6 +13,7 @@ Every other part is copied unchanged, except external links, which are dropped.
 from __future__ import annotations
 
 import io
+import logging
 import re
 import zipfile
 from html import escape
@@ -21,6 +22,8 @@ from posixpath import basename
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 from .reader import NS_R, FileRefused, open_book, rels_path, resolve
+
+log = logging.getLogger(__name__)
 
 YELLOW = 'FFFFFF00'
 RED = 'FFFF5050'
@@ -45,11 +48,22 @@ _ROOT = re.compile(rb'<((?:\w+:)?)worksheet\b[^>]*>')
 
 
 def annotate_workbook(data: bytes, problems) -> bytes:
-    """``data`` with every error cell filled (yellow missing, red invalid) and commented."""
+    """``data`` with every error cell filled (yellow missing, red invalid) and commented.
+
+    A file that cannot be read, or patched, comes back unchanged (and is logged): the
+    problem list is still the answer, the marked-up copy only a convenience."""
     try:
-        book = open_book(bytes(data), max_bytes=1 << 40)
-    except FileRefused:
+        return _annotate(bytes(data), problems)
+    except Exception:  # noqa: BLE001 - never fail the upload page over the copy
+        log.exception('annotating a workbook failed')
         return bytes(data)
+
+
+def _annotate(data: bytes, problems) -> bytes:
+    try:
+        book = open_book(data, max_bytes=1 << 40)
+    except FileRefused:
+        return data
     marks = {}   # sheet title -> {(row, col): [kind, [texts]]}
     for p in problems:
         if getattr(p, 'severity', 'error') != 'error' or p.row is None or not p.column:

@@ -43,6 +43,15 @@ class FileRefused(Exception):
         return self.args[0]
 
 
+def size_text(n: int) -> str:
+    return f'{n / 1048576:.1f} MB'.replace('.0 MB', ' MB') if n >= 1048576 else f'{n // 1024} KB'
+
+
+def too_big(size: int, limit: int) -> FileRefused:
+    return FileRefused(f'檔案過大（{size_text(size)}），上限為 {size_text(limit)}。請確認檔案只有本月'
+                       '資料，並刪除多餘的工作表、圖片或格式。')
+
+
 def _not_xlsx(kind: str) -> FileRefused:
     return FileRefused(f'檔案格式不正確：這不是 Excel 活頁簿（.xlsx），看起來是{kind}。'
                        '請下載範本，以 Excel 填寫並存成 .xlsx 後再上傳。')
@@ -143,9 +152,7 @@ class Book:
 def open_book(data: bytes, max_bytes: int, max_uncompressed: int = MAX_UNCOMPRESSED) -> Book:
     """Check the container and the zip directory; parse workbook.xml and its rels."""
     if len(data) > max_bytes:
-        raise FileRefused(f'檔案過大（{len(data) / 1048576:.1f} MB），上限為 '
-                          f'{max_bytes / 1048576:.0f} MB。請確認檔案只有本月資料，並刪除多餘的'
-                          '工作表、圖片或格式。')
+        raise too_big(len(data), max_bytes)
     sniff(data)
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
@@ -313,7 +320,6 @@ def _detail_scan(xml: bytes, scan: SheetScan) -> None:
         return
     # Cells with a formula: only those rows matter; walk rows to know implicit indices.
     row_no = 0
-    pos = 0
     row_iter = list(_ROW.finditer(xml))
     for i, m in enumerate(row_iter):
         attrs = m.group(1)
@@ -334,5 +340,3 @@ def _detail_scan(xml: bytes, scan: SheetScan) -> None:
             inner = c.group(2) or b''
             if _HAS_F.search(inner) and not _HAS_V.search(inner):
                 scan.formula_without_value.add((row_no, col))
-        pos = end
-    del pos

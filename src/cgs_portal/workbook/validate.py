@@ -13,7 +13,7 @@ from itertools import repeat
 from . import normalise as N
 from .aggregates import aggregate_columns
 from .codes import LEVEL_GRADES
-from .reader import Book, FileRefused, open_book, parse_ref, scan_sheet
+from .reader import Book, FileRefused, open_book, parse_ref, scan_sheet, too_big
 from .rules import BAD, MAX_SESSIONS_PER_TEACHER, ROW_RULES
 from .schema import VERSION_STAMP_NAME, VERSIONS, family_of_level, version_in_force
 
@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 MAX_PROBLEMS = 20_000
 OK, NORMALISED, MISSING = N.OK, N.NORMALISED, N.MISSING
+_CATEGORY = {N.MISSING: 'missing', N.INVALID: 'value', N.PRIVACY: 'privacy'}
 MSG_INTERNAL = ('系統無法處理此檔案。請確認檔案是以下載的範本填寫並存成 .xlsx，'
                 '若問題持續請聯絡系統客服。')
 
@@ -61,6 +62,7 @@ class Problem:
     fix: str
     severity: str = 'error'      # 'error' | 'warning'
     kind: str = 'invalid'        # 'missing' (yellow) | 'invalid' (red) | 'file'
+    category: str = ''           # what was checked, for summary['by_category'] (see docs)
 
     @property
     def cell(self) -> str | None:
@@ -94,7 +96,7 @@ class ValidationResult:
 def _fatal(message: str, version: str | None = None, sheet: str = '', sheet_key=None,
            row=None, column=None, header=None, value='') -> ValidationResult:
     problem = Problem(sheet, sheet_key, row, column, header, value, message,
-                      '請修正後重新上傳', 'error', 'file')
+                      '請修正後重新上傳', 'error', 'file', 'file')
     return ValidationResult(fatal=message, version=version, problems=[problem],
                             summary={'rows': {}, 'problems': {'error': 1, 'warning': 0,
                                                               'file': 1}})
@@ -129,9 +131,7 @@ def _load(data, max_bytes: int) -> bytes:
         except OSError:
             raise FileRefused('找不到上傳的檔案，請重新上傳。') from None
         if size > max_bytes:
-            raise FileRefused(f'檔案過大（{size / 1048576:.1f} MB），上限為 '
-                              f'{max_bytes / 1048576:.0f} MB。請確認檔案只有本月資料，並刪除多餘的'
-                              '工作表、圖片或格式。')
+            raise too_big(size, max_bytes)
         with open(data, 'rb') as fh:
             return fh.read(max_bytes + 1)
     if hasattr(data, 'read'):
@@ -242,7 +242,7 @@ def _header_message(spec, title, values, bad, version) -> str:
         letter = spec.letters[j]
         where = found.get(N.label_key(col.header))
         if where is not None:
-            parts.append(f'「{col.header}」應在 {letter} 欄，檔案中在 {spec.letters[where] if where < len(spec.letters) else "其他"} 欄')
+            parts.append(f'「{col.header}」應在 {letter} 欄，檔案中在 {_letter(where)} 欄')
         elif have in ('', None):
             parts.append(f'{letter} 欄應為「{col.header}」，檔案中是空白')
         else:
@@ -264,9 +264,11 @@ class _Checker:
         self.hidden = 0
         self.truncated = False
         self.sheets = {}
+        self.by_category = Counter()
 
     def add(self, problem: Problem):
         self.counts[(problem.sheet_key, problem.severity, problem.kind)] += 1
+        self.by_category[problem.category or problem.kind] += 1
         if problem.header:
             self.by_column[problem.sheet_key or ''][problem.header] += 1
         if len(self.problems) < MAX_PROBLEMS:
@@ -304,7 +306,7 @@ class _Checker:
                 self.add(Problem(title, spec.key, 1, ref.rstrip('0123456789'), '填報年月',
                                  N.as_text(ym_raw), '無法辨識填報年月',
                                  f'請填寫如 {ctx.roc_year}年{ctx.month}月 或 {ctx.roc_year}/{ctx.month:02d}',
-                                 'error', 'invalid'))
+                                 'error', 'invalid', 'header'))
                 seen_month = True
             if ym is None and top and type(top[0]) is str:
                 ym = _title_year_month(top[0])
@@ -319,11 +321,13 @@ class _Checker:
         if not seen_unit:
             ref = spec.meta_cells['unit_code'][1]
             self.add(Problem(title, spec.key, 1, ref.rstrip('0123456789'), '單位代碼', '',
-                             '未填寫單位代碼', f'請填入本單位代碼 {ctx.unit_code}', 'error', 'missing'))
+                             '未填寫單位代碼', f'請填入本單位代碼 {ctx.unit_code}', 'error', 'missing',
+                             'header'))
         if not seen_month:
             ref = spec.meta_cells['year_month'][1]
             self.add(Problem(title, spec.key, 1, ref.rstrip('0123456789'), '填報年月', '',
-                             '未填寫填報年月', f'請填入 {ctx.roc_year}年{ctx.month}月', 'error', 'missing'))
+                             '未填寫填報年月', f'請填入 {ctx.roc_year}年{ctx.month}月', 'error', 'missing',
+                             'header'))
         return None
 
     # -- one data sheet ---------------------------------------------------------------
@@ -379,7 +383,8 @@ class _Checker:
                     extra_bad.append(i)
                     found.append((i, j, Problem(
                         title, sheet_key, first + i, _letter(j), None, v[:100],
-                        N.PRIVACY_MESSAGE, '請刪除身分證字號、電話或電子郵件', 'error', 'invalid')))
+                        N.PRIVACY_MESSAGE, '請刪除身分證字號、電話或電子郵件', 'error', 'invalid',
+                        'privacy')))
         columns = allcols[:n]
         if columns[0].count('') == 0:     # a blank row is blank in its first column too
             keep = [True] * len(columns[0])
@@ -435,7 +440,8 @@ class _Checker:
                     bad_rows.add(i)
                     found.append((i, j, Problem(title, sheet_key, rownos[i], letters[j], headers[j],
                                                 N.as_text(raw), p[2], p[3], 'error',
-                                                'missing' if p[1] == MISSING else 'invalid')))
+                                                'missing' if p[1] == MISSING else 'invalid',
+                                                _CATEGORY.get(p[1], 'value'))))
             if scan.has_bool:   # True == 1.0 for sets and dicts: bools are judged apart
                 for i, raw in enumerate(col):
                     if raw.__class__ is bool:
@@ -444,7 +450,7 @@ class _Checker:
                         p = parser(raw)
                         found.append((i, j, Problem(title, sheet_key, rownos[i], letters[j],
                                                     headers[j], N.as_text(raw), p[2], p[3],
-                                                    'error', 'invalid')))
+                                                    'error', 'invalid', 'value')))
             parsed[keys[j]] = vals
         if found and bad_rows:
             self._drop_whitespace_rows(found, parsed, rownos, bad_rows, n, columns)
@@ -459,7 +465,7 @@ class _Checker:
                 found = [f for f in found if not (f[0] == i and f[1] == j)]
                 found.append((i, j, Problem(title, sheet_key, r, letters[j], headers[j],
                                             N.as_text(columns[j][i]), message, fix, 'error',
-                                            'invalid')))
+                                            'invalid', 'structure')))
         # 3. Row rules, column-wise.
         index = {k: j for j, k in enumerate(keys)}
         for name, params in spec.row_rules:
@@ -470,7 +476,7 @@ class _Checker:
                     parsed[f.field][i] = BAD
                 found.append((i, j, Problem(title, sheet_key, rownos[i], letters[j], headers[j],
                                             N.as_text(columns[j][i]), f.message, f.fix,
-                                            f.severity, f.kind)))
+                                            f.severity, f.kind, 'rule')))
         found.extend(self._unique(spec, title, parsed, rownos, columns, bad_rows))
         found.sort(key=lambda f: (f[2].row, f[1]))
         for _, _, problem in found:
@@ -481,7 +487,8 @@ class _Checker:
             shown = '、'.join(str(r) for r in hidden[:10]) + ('…' if len(hidden) > 10 else '')
             self.add(Problem(title, sheet_key, hidden[0], None, None, '',
                              f'第 {shown} 列為隱藏列，其中的資料仍會一併填報',
-                             '請取消隱藏確認內容，不需要的列請刪除', 'warning', 'invalid'))
+                             '請取消隱藏確認內容，不需要的列請刪除', 'warning', 'invalid',
+                             'structure'))
         self.normalised[sheet_key] += normalised
         self.sheets[sheet_key] = (title, spec, parsed, rownos, bad_rows)
 
@@ -501,7 +508,8 @@ class _Checker:
                              N.as_text(row[0]) if row else '',
                              f'第 {r} 列是填寫說明列，不會被當作資料讀取（資料自第 {spec.first_data_row} 列開始）',
                              f'請勿刪除或覆寫第 {spec.guidance_rows[0]}–{spec.guidance_rows[-1]} 列的說明，'
-                             f'資料請從第 {spec.first_data_row} 列開始填寫', 'error', 'invalid'))
+                             f'資料請從第 {spec.first_data_row} 列開始填寫', 'error', 'invalid',
+                             'structure'))
 
     @staticmethod
     def _drop_whitespace_rows(found, parsed, rownos, bad_rows, n, columns):
@@ -551,7 +559,7 @@ class _Checker:
                                           spec.columns[j].header, N.as_text(columns[j][i]),
                                           f'與第 {rownos[first]} 列重複（{labels}相同）',
                                           '同一組資料只能填一列，請合併或刪除重複的列', 'error',
-                                          'invalid')))
+                                          'invalid', 'duplicate')))
         return out
 
     # -- workbook level ----------------------------------------------------------------
@@ -575,21 +583,9 @@ class _Checker:
                     self.add(Problem(title, key, rownos[i], spec.letters[j],
                                      spec.columns[j].header, str(s),
                                      f'同一{spec.columns[j - 1].header}「{t}」填了不同的身分（{staff_of[t]} 與 {s}）',
-                                     '請確認此人員的身分，各列應一致', 'warning', 'invalid'))
+                                     '請確認此人員的身分，各列應一致', 'warning', 'invalid',
+                                     'consistency'))
                     staff_of[t] = s
-        if 'cases' in self.sheets:
-            title, spec, parsed, _, _ = self.sheets['cases']
-            totals = Counter()
-            for t, n in zip(parsed['teacher_code'], parsed['sessions'], strict=True):
-                if n is not BAD and t is not BAD:
-                    totals[t] += n
-            j = [c.key for c in spec.columns].index('sessions')
-            for teacher, total in totals.items():
-                if total > MAX_SESSIONS_PER_TEACHER:
-                    self.add(Problem(title, 'cases', None, spec.letters[j], spec.columns[j].header,
-                                     str(total),
-                                     f'「{teacher}」本月晤談累積次數合計 {total} 次，超過 {MAX_SESSIONS_PER_TEACHER} 次',
-                                     '請確認次數是否正確；若正確可忽略此提醒', 'warning', 'invalid'))
         good = {}
         agg_columns = {}
         for key, (_, _, parsed, rownos, bad_rows) in self.sheets.items():
@@ -606,6 +602,16 @@ class _Checker:
         result.aggregates = aggregate_columns(self.version.family, self.version.id,
                                               agg_columns.get('cases', {}),
                                               agg_columns.get('services', {}))
+        if 'cases' in self.sheets:
+            title, spec, _, _, _ = self.sheets['cases']
+            j = [c.key for c in spec.columns].index('sessions')
+            for teacher, total in result.aggregates['sessions_by_teacher'].items():
+                if total > MAX_SESSIONS_PER_TEACHER:
+                    self.add(Problem(title, 'cases', None, spec.letters[j], spec.columns[j].header,
+                                     str(total),
+                                     f'「{teacher}」本月晤談累積次數合計 {total} 次，超過 {MAX_SESSIONS_PER_TEACHER} 次',
+                                     '請確認次數是否正確；若正確可忽略此提醒', 'warning', 'invalid',
+                                     'plausibility'))
         by_sheet = defaultdict(Counter)
         totals = Counter()
         for (sheet_key, severity, kind), count in self.counts.items():
@@ -623,6 +629,7 @@ class _Checker:
                          'file': totals['file']},
             'by_sheet': {k: dict(v) for k, v in by_sheet.items()},
             'by_column': {k: dict(v) for k, v in self.by_column.items()},
+            'by_category': dict(self.by_category),
             'normalised': sum(self.normalised.values()),
             'normalised_by_sheet': dict(self.normalised),
             'hidden_rows': self.hidden,
@@ -654,5 +661,5 @@ def compare_with_previous(result: ValidationResult, previous_aggregates: dict | 
         out.append(Problem('', 'cases', None, None, None, str(now),
                            f'本月個案 {now} 列，超過上月（{prev} 列）的三倍',
                            '請確認是否重複填寫或誤填其他月份的資料；若正確可忽略此提醒',
-                           'warning', 'invalid'))
+                           'warning', 'invalid', 'plausibility'))
     return out

@@ -5,9 +5,19 @@ import re
 import zipfile
 
 import pytest
-from conftest import cells, corpus
+from wb_helpers import cells, corpus
 
-from cgs_portal.workbook import FilingContext, annotate_workbook, validate_workbook
+from cgs_portal.workbook import annotate_workbook, validate_workbook
+
+_GENERATED = {}
+
+
+def generated(name):
+    """A corpus file, generated once per test session."""
+    if name not in _GENERATED:
+        _GENERATED[name] = corpus.CORPUS[name][0]()
+    return _GENERATED[name]
+
 
 REFUSED = {name: phrase for name, (_, phrase) in corpus.CORPUS.items() if phrase}
 
@@ -29,9 +39,11 @@ def test_refused_from_a_path(tmp_path, ctx):
 
 
 def test_size_cap_configurable(ctx):
-    small = FilingContext(**{**ctx.__dict__, 'max_bytes': 1000})
-    assert '上限為 0 MB' in validate_workbook(corpus.filled(), small).fatal or \
-        '檔案過大' in validate_workbook(corpus.filled(), small).fatal
+    import dataclasses
+    small = dataclasses.replace(ctx, max_bytes=10 * 1024)
+    fatal = validate_workbook(corpus.filled(), small).fatal
+    assert '檔案過大' in fatal and '上限為 10 KB' in fatal
+    assert validate_workbook(corpus.filled(), ctx).fatal is None
 
 
 def test_missing_file_path(ctx, tmp_path):
@@ -60,7 +72,7 @@ def test_hidden_rows_warn_and_count(ctx):
 
 
 def test_million_blank_rows_ignored(ctx):
-    r = validate_workbook(corpus.make_million_blank_rows(), ctx)
+    r = validate_workbook(generated('million_blank_rows.xlsx'), ctx)
     assert r.ok and len(r.rows['cases']) == 5
 
 
@@ -155,3 +167,20 @@ def test_header_row_moved_down(ctx):
     wb.save(buf)
     r = validate_workbook(buf.getvalue(), ctx)
     assert '應在第 3 列，檔案中在第 4 列' in r.fatal
+
+
+ACCEPTED = sorted(name for name, (_, phrase) in corpus.CORPUS.items() if phrase is None)
+
+
+@pytest.mark.parametrize('name', ACCEPTED)
+def test_accepted_corpus_files_annotate_cleanly(name, ctx):
+    import xml.etree.ElementTree as ET
+    data = generated(name)
+    r = validate_workbook(data, ctx)
+    out = annotate_workbook(data, r.problems)
+    z = zipfile.ZipFile(io.BytesIO(out))
+    for info in z.infolist():
+        if info.filename.endswith(('.xml', '.rels', '.vml')) and info.file_size < 5 << 20:
+            ET.fromstring(z.read(info.filename))
+    again = validate_workbook(out, ctx)
+    assert [(p.cell, p.message) for p in again.problems] == [(p.cell, p.message) for p in r.problems]

@@ -4,8 +4,7 @@ import json
 import pickle
 
 import pytest
-from conftest import corpus
-from test_rules import case, service
+from wb_helpers import case, corpus, service
 
 import cgs_portal.workbook as wbk
 from cgs_portal.workbook import VERSIONS, validate_workbook, version_in_force

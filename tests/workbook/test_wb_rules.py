@@ -1,24 +1,9 @@
 """Every row and workbook rule, through a real workbook."""
 
 import pytest
+from wb_helpers import BASE_CASE, case, cells, corpus, service
 
 from cgs_portal.workbook import FilingContext, validate_workbook
-from conftest import cells, corpus
-
-BASE_CASE = dict(teacher_code='T01', staff_type=1, student_code='S001', grade=7, sex=2,
-                 student_status='0', case_source='1', case_status=1, referral=2,
-                 main_category=5, main_other='0', sub_categories='0', sub_other='0',
-                 sessions=2, closure=1)
-BASE_SERVICE = dict(teacher_code='T01', staff_type=1, service_item=4, item_other='0',
-                    target=13, male=1, female=2, events=1)
-
-
-def case(**kw):
-    return dict(BASE_CASE, **kw)
-
-
-def service(**kw):
-    return dict(BASE_SERVICE, **kw)
 
 
 def run(ctx, cases=(), services=(), version='113', **meta):
@@ -271,3 +256,12 @@ def test_edited_guidance_text_is_fine(ctx):
     buf = io.BytesIO()
     wb.save(buf)
     assert validate_workbook(buf.getvalue(), ctx).ok
+
+
+def test_summary_by_category(ctx, mc):
+    r = run(ctx, [case(sex=''), case(student_code='S2', grade=1), case(student_code='S2'),
+                  case(student_code='S4', main_other='說明'), case(student_code='A123456789')])
+    assert r.summary['by_category'] == {'missing': 1, 'rule': 2, 'duplicate': 1, 'privacy': 1}
+    assert {p.category for p in r.problems} == {'missing', 'rule', 'duplicate', 'privacy'}
+    f = validate_workbook(b'x', ctx)
+    assert f.problems[0].category == 'file'

@@ -4,9 +4,8 @@ import io
 import re
 import zipfile
 
-from conftest import corpus
 from openpyxl import load_workbook
-from test_rules import case, service
+from wb_helpers import case, corpus, service
 
 from cgs_portal.workbook import Problem, annotate_workbook, validate_workbook
 

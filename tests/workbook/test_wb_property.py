@@ -3,10 +3,10 @@
 import datetime as dt
 import io
 
-from conftest import corpus
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
+from wb_helpers import corpus
 
 from cgs_portal.workbook import VERSIONS, annotate_workbook, validate_workbook
 from cgs_portal.workbook import normalise as N
@@ -68,3 +68,17 @@ def test_random_workbook_cells_never_raise(edits):
     out = annotate_workbook(data, r.problems)
     assert out[:2] == b'PK'
     load_workbook(io.BytesIO(out))
+
+
+@given(st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=8))
+@settings(max_examples=40, deadline=None)
+def test_corrupted_bytes_never_raise(flips):
+    from cgs_portal.workbook import FilingContext
+    data = bytearray(_base())
+    for pos, byte in flips:
+        data[pos % len(data)] = byte
+    ctx = FilingContext('123456', '測試國中', '國中', 113, 9, 113)
+    r = validate_workbook(bytes(data), ctx)
+    assert r.fatal is None or isinstance(r.fatal, str)
+    out = annotate_workbook(bytes(data), r.problems)
+    assert isinstance(out, bytes)

@@ -3,8 +3,8 @@
 import io
 
 import pytest
-from conftest import corpus
 from openpyxl import load_workbook
+from wb_helpers import corpus
 
 from cgs_portal.workbook import (
     VERSIONS,
