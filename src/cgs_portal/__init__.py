@@ -88,6 +88,8 @@ def includeme(config):
     config.include(".forms")
     config.include(".site")
     config.include(".accounts")
+    config.include(".reporting")
+    config.include(".statistics")
     config.add_static_view("static", "cgs_portal:static", cache_max_age=3600)
     config.add_static_view("deform_static", "deform:static", cache_max_age=3600)
     config.add_tween("cgs_portal.site.headers.security_headers_tween_factory")

@@ -129,6 +129,11 @@ def load_demo(root, registry, settings) -> list[str]:
     if plan.changes:
         apply_import(counties, plan, now.date(), opened_on=DEMO_OPENED_ON)
         lines.append(f"cgs-init: demo directory loaded: {len(plan.added)} units added")
+    from .reporting.demo import load_demo_filings
+
+    full_units = {sorted((u for c in counties.values() for u in c.values() if u.level == level),
+                         key=lambda u: u.code)[0].code for level, _p in DEMO_UNIT_ACCOUNTS}
+    lines += load_demo_filings(root, now, full_units)
     accounts = root["accounts"]
     if getattr(root, "demo_accounts_created", False):
         lines.append("cgs-init: demo accounts exist already (their passwords were printed on first run)")

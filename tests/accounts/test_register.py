@@ -59,8 +59,8 @@ def test_demo_directory_has_the_guide_example(portal, app):
 
     with portal() as root:
         load_demo(root, app.registry, {})
-        found = search_units(root, "高中職", "華僑")
-    assert [u.name for u in found] == ["國立華僑高級中等學校（示範）"]
+        names = [u.name for u in search_units(root, "高中職", "華僑")]
+    assert names == ["國立華僑高級中等學校（示範）"]
 
 
 def test_register_activate_login(testapp, kiosk, settings, portal):

@@ -59,10 +59,23 @@ def step_3_announcements(root, registry):
         )
 
 
+def step_5_reporting(root, registry):
+    """Amendment queue and per-county filing generation counters (conflict-free)."""
+    from BTrees.Length import Length
+    from BTrees.OOBTree import OOBTree
+
+    if getattr(root, "amendment_queue", None) is None:
+        root.amendment_queue = OOBTree()
+    for county in root["counties"].values():
+        if getattr(county, "filing_generation", None) is None:
+            county.filing_generation = Length()
+
+
 STEPS = [
     (1, "create the content tree and the counties", step_1_tree),
     (2, "register template versions 111/113", step_2_template_versions),
     (3, "seed announcements", step_3_announcements),
+    (5, "reporting: amendment queue, county filing counters", step_5_reporting),
 ]
 LATEST = STEPS[-1][0]
 

@@ -165,22 +165,54 @@ class AcademicYear(Folder):
     def title(self):
         return f"{self.year}學年度"
 
+    def report(self, year: int, month: int):
+        return self.get(report_key(year, month))
+
 
 class MonthlyReport(Persistent):
-    """One unit's report for one month, with its workflow state and history."""
+    """One unit's report for one month, with its workflow state and history.
+
+    The workflow table lives in ``cgs_portal.reporting.workflow``; the filing
+    service in ``cgs_portal.reporting.service``. Date-driven states are derived
+    from the clock (``state_on``), never from a stored value alone.
+    """
 
     __name__ = None
     __parent__ = None
+    # Defaults for reports created before these attributes existed.
+    filing = None  # the current Filing
+    amendment = None  # the latest Amendment
+    serial = 0  # bumped by every write a form may race with (double submit, two tabs)
+    uploads = None
 
     def __init__(self, year: int, month: int, state: str = "not_due"):
         self.year = year
         self.month = month
         self.state = state
         self.history = PersistentList()
+        self.uploads = PersistentList()
+        self.filings = PersistentList()
 
     @property
     def title(self):
         return calendar.roc_month_label(self.year, self.month)
+
+    def state_on(self, today: dt.date) -> str:
+        from ..reporting import workflow
+
+        return workflow.effective_state(self, self.year, self.month, today)
+
+    def ensure_containers(self):
+        if self.uploads is None:
+            self.uploads = PersistentList()
+        if getattr(self, "filings", None) is None:
+            self.filings = PersistentList()
+
+    def upload(self, number: int):
+        for upload in self.uploads or ():
+            if upload.number == number:
+                return upload
+        return None
 
 
 class TemplateVersions(Folder):

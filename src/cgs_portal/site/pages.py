@@ -109,7 +109,6 @@ def document_links(request):
 
 # Pages of the guides' menus whose feature is not built yet: (name, title, permission, what).
 COMING: dict[str, tuple[str, str, str]] = {
-    "filing": ("工作填報", Perm.MEMBER, "填報說明、當期填報、逾期補填、申請修改"),
     "records": ("資料查詢", Perm.MEMBER, "填報紀錄查詢與統計查詢"),
     "helper": ("填報幫手", Perm.MEMBER, "填報檔案的預先檢查工具"),
 }

@@ -60,7 +60,9 @@ def home(request):
     account = request.identity
     if account is None:
         return login_page(request)
-    return {"account": account, "page_title": "首頁"}
+    from ..reporting.views import home_status
+
+    return {"account": account, "page_title": "首頁", **home_status(request, account)}
 
 
 @view_config(
