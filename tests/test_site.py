@@ -139,3 +139,29 @@ def test_portal_can_be_included_in_a_host_app(settings):
     finally:
         for db in app.registry._zodb_databases.values():
             db.close()
+
+
+def test_back_office_entries_sit_in_one_dropdown(testapp, world):
+    home = login(testapp, world["admin"]).follow()
+    assert 'id="menu-admin"' in home.text
+    for label in ("申請修改審核", "稽核紀錄", "帳號重置", "建立帳號"):
+        assert label in home.text
+    unit_home = webtest_for(testapp)
+    assert 'id="menu-admin"' not in unit_home(world["unit"])
+
+
+def webtest_for(testapp):
+    import webtest
+
+    def home_of(login_id):
+        browser = webtest.TestApp(testapp.app)
+        return login(browser, login_id).follow().text
+
+    return home_of
+
+
+def test_a_unit_address_opens_its_year_view(testapp, world):
+    login(testapp, world["unit"])
+    response = testapp.get("/counties/65000/013601/", status=302)
+    assert response.location.startswith("http://localhost/counties/65000/013601/year")
+    testapp.get("/counties/63000/333601/", status=403)

@@ -461,6 +461,12 @@ def year_view(request):
     }
 
 
+@view_config(context=Unit, permission=Perm.UNIT_STATUS)
+def unit_home(request):
+    """A unit's own address shows its year of filing states."""
+    return HTTPFound(location=request.resource_url(request.context, "year"))
+
+
 @view_config(context=AcademicYear, permission=Perm.UNIT_STATUS)
 def academic_year(request):
     unit = request.context.__parent__

@@ -57,11 +57,15 @@ class Layout:
 
     @property
     def member_menu(self):
-        items = list(MEMBER_MENU)
-        if self.account is not None:
-            menus = self.request.registry.__dict__.get("cgs_role_menus", {})
-            items += menus.get(self.account.role, [])
-        return [(self.url(name), label, name) for name, label in items]
+        return [(self.url(name), label, name) for name, label in MEMBER_MENU]
+
+    @property
+    def role_menu(self):
+        """The back-office entries of the logged-in account's role (registered by concerns)."""
+        if self.account is None:
+            return []
+        menus = self.request.registry.__dict__.get("cgs_role_menus", {})
+        return [(self.url(name), label, name) for name, label in menus.get(self.account.role, [])]
 
     @property
     def current_view(self):
