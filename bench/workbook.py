@@ -174,7 +174,7 @@ def main(argv=None) -> int:
         checks += [('validate_50000_s < 10 s', figures['validate_50000_s'] < 10),
                    ('peak_rss_50000_mb < 500 MB', figures['peak_rss_50000_mb'] < 500)]
     for name, ok in checks:
-        print(f'target {"PASS" if ok else "FAIL"} {name}')
+        print(f'# target {"PASS" if ok else "FAIL"}: {name}')
     print(f'ratio_validate_to_raw_5000 '
           f'{figures["validate_5000_s"] / figures["raw_read_5000_s"]:.2f} x')
     emit('bench_total_s', time.perf_counter() - started, 's')
