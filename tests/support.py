@@ -83,6 +83,21 @@ def outbox(settings):
     return read_outbox(settings["mail.debug_dir"])
 
 
+def load_corpus():
+    """The hostile/realistic workbook generator ``tests/data/make_corpus.py``, loaded once."""
+    import importlib.util
+    import sys
+
+    if "make_corpus" in sys.modules:
+        return sys.modules["make_corpus"]
+    path = Path(__file__).resolve().parent / "data" / "make_corpus.py"
+    spec = importlib.util.spec_from_file_location("make_corpus", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["make_corpus"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def screenshot(page, name: str) -> Path:
     """Save a full-page screenshot under tests/screenshots/ (for people to look at)."""
     folder = Path(__file__).resolve().parent / "screenshots"

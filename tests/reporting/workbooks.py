@@ -1,22 +1,7 @@
 """Workbooks for the filing tests, built with the workbook branch's corpus generator."""
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
-_PATH = Path(__file__).resolve().parents[1] / "data" / "make_corpus.py"
-
-
-def load_corpus():
-    if "make_corpus" in sys.modules:
-        return sys.modules["make_corpus"]
-    spec = importlib.util.spec_from_file_location("make_corpus", _PATH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["make_corpus"] = module
-    spec.loader.exec_module(module)
-    return module
-
+from support import load_corpus
 
 corpus = load_corpus()
 PRIMARY = (1, 2, 3, 4, 5, 6)

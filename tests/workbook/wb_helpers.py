@@ -1,24 +1,9 @@
 """Helpers shared by the workbook tests (a uniquely named module: test directories of
 other concerns have their own conftest.py, so nothing is imported from ``conftest``)."""
 
-import importlib.util
-import sys
-from pathlib import Path
+from support import load_corpus
 
-_PATH = Path(__file__).resolve().parents[1] / 'data' / 'make_corpus.py'
-
-
-def _load_corpus():
-    if 'make_corpus' in sys.modules:
-        return sys.modules['make_corpus']
-    spec = importlib.util.spec_from_file_location('make_corpus', _PATH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules['make_corpus'] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-corpus = _load_corpus()
+corpus = load_corpus()
 
 BASE_CASE = dict(teacher_code='T01', staff_type=1, student_code='S001', grade=7, sex=2,
                  student_status='0', case_source='1', case_status=1, referral=2,

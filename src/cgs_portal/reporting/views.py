@@ -217,14 +217,18 @@ def refuse(request, unit, ym, refused: service.Refused):
     return back_to_month(request, unit, ym)
 
 
+def no_month_chosen(request, unit):
+    request.session.flash("請選擇要填報的月份。", "error")
+    return HTTPFound(location=request.resource_url(unit, "current"))
+
+
 @view_config(context=Unit, name="upload", request_method="POST", permission=Perm.REPORT_FILE)
 def upload(request):
     unit = request.context
     today, now = request.clock.today(), request.clock.now()
     ym = service.parse_month(request.POST.get("m"))
     if ym is None:
-        request.session.flash("請選擇要填報的月份。", "error")
-        return HTTPFound(location=request.resource_url(unit, "current"))
+        return no_month_chosen(request, unit)
     report = service.find_report(unit, *ym)
     try:
         service.check_serial(report, request.POST.get("serial"))
@@ -282,8 +286,7 @@ def no_cases(request):
     today, now = request.clock.today(), request.clock.now()
     ym = service.parse_month(request.POST.get("m"))
     if ym is None:
-        request.session.flash("請選擇要填報的月份。", "error")
-        return HTTPFound(location=request.resource_url(unit, "current"))
+        return no_month_chosen(request, unit)
     report = service.find_report(unit, *ym)
     try:
         service.check_serial(report, request.POST.get("serial"))
