@@ -42,6 +42,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/workbook.py
+	$(BIN)/python bench/filing.py
 
 clean-var:
 	rm -rf var
