@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint bench clean-var system-deps browser-deps
+.PHONY: run test install lint bench clean-var browser-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
