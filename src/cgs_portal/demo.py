@@ -58,6 +58,8 @@ def demo_directory_rows() -> list[list[str]]:
             f"https://demo{code.lower()}.example.edu.tw", note,
         ])
 
+    # The guide's search example, with its published code: typing 華僑 finds this school.
+    add("01", "0", "3", "國立華僑高級中等學校（示範）")
     for county_code, county_name in COUNTIES.items():
         areas = areas_by_county[county_code]
         municipal = "3" if county_name.endswith("市") else "4"
@@ -73,8 +75,6 @@ def demo_directory_rows() -> list[list[str]]:
                 add(rng.choice(areas), owner, level_digit, name)
         if county_code in ("65000", "63000", "64000", "66000"):
             add(areas[0], "0", "F", f"國立示範{county_name[:2]}特殊教育學校")
-    # The guide's search example: typing 華僑 finds this school.
-    add("01", "0", "3", "國立華僑高級中等學校（示範）")
     # The 22 counselling centres (proposed code: area prefix + C + 3 digits).
     for county_code, county_name in COUNTIES.items():
         code = f"{CENTRE_PREFIX[county_code]}C001"
