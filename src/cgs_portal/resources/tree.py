@@ -13,17 +13,10 @@ from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow, Authenticate
 
 from .. import calendar
 from ..security import Perm, county_principal, role_principal, unit_principal
+from ..workbook.codes import LEVEL_GRADES  # the engine owns which grades fit which level
 from .folder import Folder
 
 LEVELS = ("國小", "國中", "高中", "高職", "特殊教育學校", "輔諮中心")
-LEVEL_GRADES = {
-    "國小": tuple(range(1, 7)),
-    "國中": tuple(range(7, 10)),
-    "高中": tuple(range(10, 13)),
-    "高職": tuple(range(10, 13)),
-    "特殊教育學校": tuple(range(1, 13)),
-    "輔諮中心": tuple(range(1, 13)),
-}
 
 
 class PortalRoot(Folder):
