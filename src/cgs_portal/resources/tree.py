@@ -13,10 +13,8 @@ from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow, Authenticate
 
 from .. import calendar
 from ..security import Perm, county_principal, role_principal, unit_principal
-from ..workbook.codes import LEVEL_GRADES  # the engine owns which grades fit which level
+from ..workbook.codes import LEVEL_GRADES, LEVELS  # the engine owns levels and their grades
 from .folder import Folder
-
-LEVELS = ("國小", "國中", "高中", "高職", "特殊教育學校", "輔諮中心")
 
 
 class PortalRoot(Folder):
