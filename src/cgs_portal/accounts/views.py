@@ -60,6 +60,23 @@ def unit_search_json(request):
     return {"units": [{"code": u.code, "name": u.name} for u in search["matches"]]}
 
 
+def _unit_page_values(request, search, lookup: bool, **values):
+    """What register.pt shows for 新建帳號 (lookup=False) or 帳號查詢 (lookup=True)."""
+    return {**search, **values, "page_title": "帳號查詢" if lookup else "新建帳號",
+            "scripts": _scripts(request), "lookup": lookup, "rules": [] if lookup else PASSWORD_RULES}
+
+
+def _unit_form_page(request, search, form, success, *, lookup: bool):
+    """Run a form that picks a unit from the search step (its category and single match prefilled)."""
+    appstruct = {"category": search["category"]} if search["category"] else {}
+    if len(search["matches"]) == 1:
+        appstruct["unit_code"] = search["matches"][0].code
+    response, values = process(request, form, success, appstruct=appstruct)
+    if response is not None:
+        return response
+    return _unit_page_values(request, search, lookup, **values)
+
+
 # 新建帳號 --------------------------------------------------------------------------
 @view_config(context=PortalRoot, name="register", renderer="cgs_portal:templates/accounts/register.pt",
              permission=Perm.SITE_VIEW)
@@ -70,8 +87,7 @@ def register(request):
         limited = rate_limit(request, "register", [request.POST.get("unit_code", "")[:10]],
                              limit=10, per_ip=20)
         if limited:
-            return {**search, "form": form.render(), "errors": [limited], "page_title": "新建帳號",
-                    "scripts": _scripts(request), "lookup": False, "rules": PASSWORD_RULES}
+            return _unit_page_values(request, search, False, form=form.render(), errors=[limited])
 
     def success(data):
         root = get_app_root(request)
@@ -96,14 +112,7 @@ def register(request):
             f"以「{login}」登入系統。", "info")
         return HTTPFound(location=request.resource_url(request.root, "login"))
 
-    appstruct = {"category": search["category"]} if search["category"] else {}
-    if len(search["matches"]) == 1:
-        appstruct["unit_code"] = search["matches"][0].code
-    response, values = process(request, form, success, appstruct=appstruct)
-    if response is not None:
-        return response
-    return {**search, **values, "page_title": "新建帳號", "scripts": _scripts(request), "lookup": False,
-            "rules": PASSWORD_RULES}
+    return _unit_form_page(request, search, form, success, lookup=False)
 
 
 # 帳號查詢 --------------------------------------------------------------------------
@@ -132,14 +141,7 @@ def lookup(request):
         request.session.flash(LOOKUP_ANSWER, "info")
         return HTTPFound(location=request.resource_url(request.root, "lookup"))
 
-    appstruct = {"category": search["category"]} if search["category"] else {}
-    if len(search["matches"]) == 1:
-        appstruct["unit_code"] = search["matches"][0].code
-    response, values = process(request, form, success, appstruct=appstruct)
-    if response is not None:
-        return response
-    return {**search, **values, "page_title": "帳號查詢", "scripts": _scripts(request), "rules": [],
-            "lookup": True}
+    return _unit_form_page(request, search, form, success, lookup=True)
 
 
 # 忘記密碼 --------------------------------------------------------------------------
