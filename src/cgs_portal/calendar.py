@@ -50,10 +50,14 @@ def academic_year_months(ay: int) -> list[tuple[int, int]]:
     return [(start, m) for m in range(8, 13)] + [(start + 1, m) for m in range(1, 8)]
 
 
+def academic_year_of_month(year: int, month: int) -> int:
+    """The ROC academic year (學年度) month (year, month) belongs to."""
+    return academic_year_of(dt.date(year, month, 1))
+
+
 def semester_of(year: int, month: int) -> tuple[int, int]:
     """(academic year, 1 for 上學期 Aug–Jan or 2 for 下學期 Feb–Jul)."""
-    ay = academic_year_of(dt.date(year, month, 1))
-    return ay, (1 if month >= 8 or month == 1 else 2)
+    return academic_year_of_month(year, month), (1 if month >= 8 or month == 1 else 2)
 
 
 def semester_label(ay: int, term: int) -> str:
@@ -96,6 +100,28 @@ def current_filing_month(today: dt.date) -> tuple[int, int]:
     if today.day <= FILING_LAST_DAY:
         return previous_month(today.year, today.month)
     return today.year, today.month
+
+
+def current_academic_year(today: dt.date) -> int:
+    """The academic year of the month now due (on 1–10 Aug that is still last year's July)."""
+    return academic_year_of_month(*current_filing_month(today))
+
+
+def current_semester(today: dt.date) -> tuple[int, int]:
+    """(academic year, term) of the month now due."""
+    return semester_of(*current_filing_month(today))
+
+
+def parse_month(value) -> tuple[int, int] | None:
+    """``2024-09`` → (2024, 9); None for anything else."""
+    try:
+        year, month = str(value or "").split("-")
+        year, month = int(year), int(month)
+    except (TypeError, ValueError):
+        return None
+    if not (1 <= month <= 12 and 2000 <= year <= 2100):
+        return None
+    return year, month
 
 
 @lru_cache(maxsize=32)

@@ -219,9 +219,9 @@ def test_a_retried_upload_is_stored_once(testapp, world, portal, make_workbook, 
     """pyramid_retry replays a request after a ConflictError: the replay must not file twice."""
     from ZODB.POSException import ConflictError
 
-    from cgs_portal.reporting import service
+    from cgs_portal.resources import MonthlyReport
 
-    real = service.file_month
+    real = MonthlyReport.file
     calls = []
 
     def conflicting(*args, **kw):
@@ -231,7 +231,7 @@ def test_a_retried_upload_is_stored_once(testapp, world, portal, make_workbook, 
             raise ConflictError("simulated concurrent write")
         return filing
 
-    monkeypatch.setattr(service, "file_month", conflicting)
+    monkeypatch.setattr(MonthlyReport, "file", conflicting)
     login(testapp, world["unit"])
     page = upload(testapp, "2024-09", make_workbook())
     assert len(calls) == 2
@@ -273,10 +273,10 @@ def test_two_tabs_submitting_at_the_same_moment(app, world, portal, monkeypatch)
 
     import webtest
 
-    from cgs_portal.reporting import service
+    from cgs_portal.resources import MonthlyReport
 
     barrier = threading.Barrier(2, timeout=10)
-    real = service.file_month
+    real = MonthlyReport.file_no_cases
     local = threading.local()
 
     def together(*args, **kw):
@@ -285,7 +285,7 @@ def test_two_tabs_submitting_at_the_same_moment(app, world, portal, monkeypatch)
             barrier.wait()
         return real(*args, **kw)
 
-    monkeypatch.setattr(service, "file_month", together)
+    monkeypatch.setattr(MonthlyReport, "file_no_cases", together)
     forms = []
     for i in range(2):
         tab = webtest.TestApp(app, extra_environ={"REMOTE_ADDR": f"192.0.2.{80 + i}"})

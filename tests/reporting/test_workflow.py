@@ -5,7 +5,8 @@ import datetime as dt
 
 import pytest
 
-from cgs_portal.reporting import service, workflow
+from cgs_portal import calendar
+from cgs_portal.reporting import rules, service, workflow
 from cgs_portal.reporting.models import Amendment, Filing
 from cgs_portal.resources import MonthlyReport, Unit
 from cgs_portal.statistics import engine as stats
@@ -47,31 +48,31 @@ def test_every_transition_is_in_the_table_and_recorded():
 
 def test_filing_rules_say_why():
     unit = Unit("013601", "示範國小", "國小", "65000", opened_on=dt.date(2024, 9, 1))
-    with pytest.raises(service.Refused) as refused:
-        service.check_fileable(unit, 2024, 8, dt.date(2024, 10, 3))
+    with pytest.raises(rules.Refused) as refused:
+        rules.check_fileable(unit, 2024, 8, dt.date(2024, 10, 3))
     assert refused.value.code == "closed"
-    with pytest.raises(service.Refused) as refused:
-        service.check_fileable(unit, 2024, 11, dt.date(2024, 10, 3))
+    with pytest.raises(rules.Refused) as refused:
+        rules.check_fileable(unit, 2024, 11, dt.date(2024, 10, 3))
     assert refused.value.code == "not_open"
-    with pytest.raises(service.Refused) as refused:
-        service.check_fileable(unit, 2024, 9, dt.date(2025, 8, 11))
+    with pytest.raises(rules.Refused) as refused:
+        rules.check_fileable(unit, 2024, 9, dt.date(2025, 8, 11))
     assert refused.value.code == "other_year"
-    service.check_fileable(unit, 2024, 9, dt.date(2024, 9, 11))  # early filing is fine
-    assert service.current_month(dt.date(2025, 8, 10)) == (2025, 7)
-    assert service.current_academic_year(dt.date(2025, 8, 10)) == 113
-    assert service.current_academic_year(dt.date(2025, 8, 11)) == 114
+    rules.check_fileable(unit, 2024, 9, dt.date(2024, 9, 11))  # early filing is fine
+    assert calendar.current_filing_month(dt.date(2025, 8, 10)) == (2025, 7)
+    assert calendar.current_academic_year(dt.date(2025, 8, 10)) == 113
+    assert calendar.current_academic_year(dt.date(2025, 8, 11)) == 114
 
 
 def test_check_serial_refuses_a_stale_form():
     report = MonthlyReport(2024, 9)
-    service.check_serial(report, "0")
+    rules.check_serial(report, "0")
     report.serial = 1
-    with pytest.raises(service.Refused) as refused:
-        service.check_serial(report, "0")
+    with pytest.raises(rules.Refused) as refused:
+        rules.check_serial(report, "0")
     assert refused.value.code == "stale"
     report.filing = Filing("no_cases", NOW, "u", False)
-    with pytest.raises(service.Refused) as refused:
-        service.check_serial(report, "0")
+    with pytest.raises(rules.Refused) as refused:
+        rules.check_serial(report, "0")
     assert "113/10/03 09:00" in refused.value.message
 
 

@@ -12,15 +12,8 @@ def find_unit(root, code: str | None):
     """The Unit with this code in any county, or None."""
     if not code:
         return None
-    code = code.strip().upper()
     counties = root.get("counties")
-    if counties is None:
-        return None
-    for county in counties.values():
-        unit = county.get(code)
-        if unit is not None:
-            return unit
-    return None
+    return counties.find_unit(code.strip().upper()) if counties is not None else None
 
 
 def _normal(text: str) -> str:

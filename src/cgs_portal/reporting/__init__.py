@@ -1,4 +1,4 @@
-"""工作填報: the monthly filing workflow, its service and its pages."""
+"""工作填報: the monthly filing workflow, its rules, the upload intake and its pages."""
 
 TEMPLATE_DOCUMENTS = (
     ("113", "blank", "113學年度 填報表格（空白，學校）"),
@@ -20,7 +20,9 @@ def includeme(config):
         config.add_document_link(label, template_view_name(version_id, kind),
                                  "工作填報的上傳格式（請以空白表格填寫，勿上傳填報範例）")
     config.add_role_menu_item("admin", "amendments", "申請修改審核")
-    from .views import add_template_views
+    from .views.banner import home_banner
+    from .views.templates import add_template_views
 
+    config.add_layout_banner(home_banner)
     add_template_views(config)
     config.scan(".views")

@@ -10,7 +10,7 @@ import datetime as dt
 import random
 
 from .. import calendar
-from . import engine, service, workflow
+from . import intake, workflow
 from .models import Filing, RowStore
 
 NO_CASE_SHARE = 0.05
@@ -71,8 +71,8 @@ def demo_months(today: dt.date) -> list[tuple[int, int]]:
 
     So the demo always holds one complete academic year plus the current one so far.
     """
-    current = service.current_month(today)
-    first_ay = service.current_academic_year(today) - 1
+    current = calendar.current_filing_month(today)
+    first_ay = calendar.current_academic_year(today) - 1
     months = []
     for ay in (first_ay, first_ay + 1):
         months += [ym for ym in calendar.academic_year_months(ay) if ym < current]
@@ -86,14 +86,16 @@ def load_demo_filings(root, now: dt.datetime, full_units=()) -> list[str]:
     rng = random.Random(6)
     today = now.date()
     months = demo_months(today)
+    years = sorted({calendar.academic_year_of_month(*ym) for ym in months})
     count = 0
     for county in root["counties"].values():
         schools = [code for code, unit in county.items() if unit.family == "A"]
         for unit in county.values():
             full = unit.code in full_units
             teachers = 2 if unit.level == "國小" else 4
+            expected = {ym for ay in years for ym in unit.expected_months(ay)}
             for year, month in months:
-                if not unit.is_open_in(year, month):
+                if (year, month) not in expected:
                     continue
                 if not full and rng.random() < MISSING_SHARE:
                     continue
@@ -110,7 +112,7 @@ def _file(unit, year, month, rng, teachers, schools, full):
         window.due - dt.timedelta(days=rng.randint(0, 9)))
     filed_at = dt.datetime(day.year, day.month, day.day, rng.randint(8, 17), rng.randint(0, 59),
                            tzinfo=dt.timezone(dt.timedelta(hours=8)))
-    report = service.get_or_create_report(unit, year, month)
+    report = unit.report(year, month, create=True)
     who = f"{unit.code}_demo"
     summer = month in (7, 8)
     if rng.random() < (0.4 if summer else NO_CASE_SHARE):
@@ -122,12 +124,12 @@ def _file(unit, year, month, rng, teachers, schools, full):
         grades = unit.grades
         cases = [_case(rng, i, unit.family, grades, teachers, schools) for i in range(n_cases)]
         services = [_service(rng, i, unit.family, grades, teachers, schools) for i in range(n_services)]
-        ay = calendar.semester_of(year, month)[0]
-        version = engine.version_in_force(unit.family, ay).id
+        ay = calendar.academic_year_of_month(year, month)
+        version = intake.version_in_force(unit.family, ay).id
         filing = Filing("cases", filed_at, who, late, serial=1)
         filing.version = version
         filing.rows = RowStore({"cases": cases, "services": services})
-        filing.aggregates = engine.build_aggregates(unit.family, version, cases, services)
+        filing.aggregates = intake.build_aggregates(unit.family, version, cases, services)
         filing.summary = {"rows": {"cases": n_cases, "services": n_services}}
         event = "file"
     workflow.fire(report, event, filed_at, who, "示範資料", today=day)

@@ -51,7 +51,7 @@ class Upload(Persistent):
         self.status = "refused"
         self.fatal = None
         self.version = None
-        self.problems = ()  # tuples of dicts (see reporting.engine.problem_dict)
+        self.problems = ()  # tuples of dicts (see reporting.intake.problem_dict)
         self.summary = {}
         self.aggregates = None
         self.rows = None  # RowStore when valid

@@ -12,6 +12,8 @@ from persistent.list import PersistentList
 from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow, Authenticated, Everyone
 
 from .. import calendar
+from ..reporting import rules, workflow
+from ..reporting.models import Amendment, Filing
 from ..security import Perm, county_principal, role_principal, unit_principal
 from ..workbook.codes import LEVEL_GRADES, LEVELS  # the engine owns levels and their grades
 from .folder import Folder
@@ -38,6 +40,16 @@ class PortalRoot(Folder):
 
 class Counties(Folder):
     title = "縣市"
+
+    def find_unit(self, code: str | None):
+        """The Unit with this code in any county, or None."""
+        if not code:
+            return None
+        for county in self.values():
+            unit = county.get(code)
+            if unit is not None:
+                return unit
+        return None
 
 
 class County(Folder):
@@ -125,7 +137,31 @@ class Unit(Folder):
         return not (self.closed_on and self.closed_on < first)
 
     def expected_months(self, ay: int) -> list[tuple[int, int]]:
+        """The (year, month) pairs of academic year ``ay`` this unit must file."""
         return [ym for ym in calendar.academic_year_months(ay) if self.is_open_in(*ym)]
+
+    def report(self, year: int, month: int, create: bool = False):
+        """The MonthlyReport of (year, month), or None; ``create`` adds it (and its year) first."""
+        ay = calendar.academic_year_of_month(year, month)
+        folder = self.get(str(ay))
+        if folder is None:
+            if not create:
+                return None
+            folder = self.add(str(ay), AcademicYear(ay))
+        key = report_key(year, month)
+        report = folder.get(key)
+        if create:
+            if report is None:
+                report = folder.add(key, MonthlyReport(year, month, state="open"))
+            report.ensure_containers()
+        return report
+
+    def month_state(self, year: int, month: int, today: dt.date) -> str:
+        """The workflow state of month (year, month) today, whether or not it has a report."""
+        report = self.report(year, month)
+        if report is None:
+            return workflow.date_state(year, month, today)
+        return report.state_on(today)
 
     @property
     def __acl__(self):
@@ -156,15 +192,13 @@ class AcademicYear(Folder):
     def title(self):
         return f"{self.year}學年度"
 
-    def report(self, year: int, month: int):
-        return self.get(report_key(year, month))
-
 
 class MonthlyReport(Persistent):
     """One unit's report for one month, with its workflow state and history.
 
-    The workflow table lives in ``cgs_portal.reporting.workflow``; the filing
-    service in ``cgs_portal.reporting.service``. Date-driven states are derived
+    Its transitions are methods (``file``, ``file_no_cases``, ``request_amendment``,
+    ``decide_amendment``): each checks ``cgs_portal.reporting.rules``, then fires the
+    one table in ``cgs_portal.reporting.workflow``. Date-driven states are derived
     from the clock (``state_on``), never from a stored value alone.
     """
 
@@ -189,9 +223,84 @@ class MonthlyReport(Persistent):
         return calendar.roc_month_label(self.year, self.month)
 
     def state_on(self, today: dt.date) -> str:
-        from ..reporting import workflow
-
         return workflow.effective_state(self, self.year, self.month, today)
+
+    def file(self, upload, who: str, now: dt.datetime, today: dt.date) -> Filing:
+        """File this month with the rows of ``upload`` (a validated Upload)."""
+        return self._file("file", upload, who, now, today)
+
+    def file_no_cases(self, who: str, now: dt.datetime, today: dt.date) -> Filing:
+        """File this month as 「當月無個案及服務」."""
+        return self._file("file_no_cases", None, who, now, today)
+
+    def _file(self, event, upload, who, now, today) -> Filing:
+        unit = unit_of(self)
+        workflow.settle(self, today, now)
+        rules.check_fileable(unit, self.year, self.month, today)
+        late = self.filing is None and calendar.FilingWindow(self.year, self.month).is_overdue(today)
+        kind = "cases" if upload is not None else "no_cases"
+        filing = Filing(kind, now, who, late, upload=upload, serial=self.serial + 1)
+        if self.state_on(today) == workflow.AMENDMENT_OPEN:
+            reason = "核准修改後重新填報"
+            self.amendment.outcome = "refiled"
+        elif late:
+            reason = "逾期補填"
+        elif today < dt.date(*calendar.next_month(self.year, self.month), 1):
+            reason = "提前填報"
+        else:
+            reason = "當期填報"
+        workflow.fire(self, event, now, who, reason, today=today)
+        self.filings.append(filing)
+        self.filing = filing
+        if upload is not None:
+            upload.status = "filed"
+        for other in self.uploads:
+            if other is not upload and other.status == "pending":
+                other.status = "superseded"
+        self.serial += 1
+        from ..statistics.rollups import note_filing
+
+        note_filing(unit)
+        return filing
+
+    def request_amendment(self, reason: str, who: str, now: dt.datetime, today: dt.date) -> Amendment:
+        """Ask to change this filed month; the request joins the national queue."""
+        rules.check_amendable(unit_of(self), self.year, self.month, today)
+        workflow.settle(self, today, now)
+        reason = (reason or "").strip()
+        amendment = Amendment(reason, now, who)
+        self.amendment = amendment
+        workflow.fire(self, "request_amendment", now, who, reason, today=today)
+        self.serial += 1
+        rules.queue(self).setdefault(self._queue_key(), self)
+        return amendment
+
+    def decide_amendment(self, approve: bool, note: str, who: str, now: dt.datetime,
+                         days: int = rules.AMENDMENT_DAYS) -> Amendment:
+        """Approve (open the month for ``days`` days) or refuse the pending amendment request."""
+        today = now.date()
+        if self.state_on(today) != workflow.AMENDMENT_REQUESTED:
+            raise rules.Refused(f"{self.title} 的修改申請已處理過或已撤回。", code="decided")
+        amendment = self.amendment
+        amendment.decided_at = now
+        amendment.decided_by = who
+        amendment.decision_note = (note or "").strip()
+        if approve:
+            amendment.decision = "approved"
+            amendment.open_until = today + dt.timedelta(days=days)
+            workflow.fire(self, "approve_amendment", now, who,
+                          f"開放至 {calendar.roc_date(amendment.open_until)}" + (f"；{note}" if note else ""))
+        else:
+            amendment.decision = "refused"
+            workflow.fire(self, "refuse_amendment", now, who, note or "")
+        self.serial += 1
+        tree = rules.queue(self)
+        if self._queue_key() in tree:
+            del tree[self._queue_key()]
+        return amendment
+
+    def _queue_key(self):
+        return (self.amendment.requested_at.isoformat(), unit_of(self).code, report_key(self.year, self.month))
 
     def ensure_containers(self):
         if self.uploads is None:

@@ -30,6 +30,15 @@ def add_role_menu_item(config, role: str, name: str, label: str):
     menus.setdefault(role, []).append((name, label))
 
 
+def add_layout_banner(config, provider):
+    """Config directive: ``provider(request)`` returns a banner's HTML for the home page, or None.
+
+    Concerns contribute what a logged-in user should see first (reporting: missing months)
+    without ``site`` knowing about them; banners show in registration order.
+    """
+    config.registry.__dict__.setdefault("cgs_layout_banners", []).append(provider)
+
+
 class Layout:
     def __init__(self, request):
         self.request = request
@@ -66,6 +75,12 @@ class Layout:
             return []
         menus = self.request.registry.__dict__.get("cgs_role_menus", {})
         return [(self.url(name), label, name) for name, label in menus.get(self.account.role, [])]
+
+    @property
+    def banners(self) -> list[str]:
+        """The HTML of every banner a provider has for this request (see ``add_layout_banner``)."""
+        providers = self.request.registry.__dict__.get("cgs_layout_banners", [])
+        return [html for html in (provider(self.request) for provider in providers) if html]
 
     @property
     def current_view(self):

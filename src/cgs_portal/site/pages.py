@@ -122,9 +122,10 @@ def coming_view(title, what):
 
 
 def includeme(config):
-    from .layout import add_role_menu_item
+    from .layout import add_layout_banner, add_role_menu_item
 
     config.add_directive("add_role_menu_item", add_role_menu_item)
+    config.add_directive("add_layout_banner", add_layout_banner)
     config.add_directive("add_document_link", add_document_link)
     for name, (title, permission, what) in COMING.items():
         config.add_view(

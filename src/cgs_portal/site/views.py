@@ -60,9 +60,7 @@ def home(request):
     account = request.identity
     if account is None:
         return login_page(request)
-    from ..reporting.views import home_status
-
-    return {"account": account, "page_title": "首頁", **home_status(request, account)}
+    return {"account": account, "page_title": "首頁"}
 
 
 @view_config(

@@ -13,7 +13,6 @@ import threading
 
 from BTrees.Length import Length
 
-from ..resources import report_key
 from . import engine
 
 _CACHE: dict = {}
@@ -50,12 +49,9 @@ def county_total(county, months) -> dict:
     if hit is not None and hit[0] == gen:
         return hit[1]
     total = engine.empty()
-    from ..calendar import semester_of
-
     for unit in county.values():
         for year, month in months:
-            folder = unit.get(str(semester_of(year, month)[0]))
-            report = folder.get(report_key(year, month)) if folder is not None else None
+            report = unit.report(year, month)
             filing = getattr(report, "filing", None)
             if filing is not None and filing.aggregates:
                 engine.add(total, filing.aggregates, unit.code)

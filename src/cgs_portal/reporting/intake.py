@@ -1,4 +1,4 @@
-"""The only module that calls the workbook engine (``cgs_portal.workbook``).
+"""The intake of uploaded workbooks: the only module that calls the workbook engine (``cgs_portal.workbook``).
 
 It turns the engine's value objects into plain, picklable data for the
 database (so stored uploads do not depend on the engine's class names) and
@@ -27,7 +27,7 @@ def version_in_force(family: str, academic_year: int):
 
 
 def filing_context(unit, year: int, month: int):
-    ay, _term = calendar.semester_of(year, month)
+    ay = calendar.academic_year_of_month(year, month)
     return workbook.FilingContext(
         unit_code=unit.code,
         unit_name=unit.name,

@@ -1,0 +1,116 @@
+"""Whether a month may be filed or amended now, and — in Traditional Chinese — why not.
+
+The ``MonthlyReport`` transitions (``file``, ``request_amendment`` …) call these checks
+before they fire the workflow; the pages call them first to show the reason up front.
+This module imports no resource class (the resources import it).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from BTrees.OOBTree import OOBTree
+
+from .. import calendar
+from . import workflow
+
+AMENDMENT_DAYS = 14
+
+
+class Refused(Exception):
+    """A request that cannot be honoured; ``message`` says why, ``advice`` what to do."""
+
+    def __init__(self, message: str, advice: str = "", code: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.advice = advice
+        self.code = code
+
+
+def office_advice() -> str:
+    from ..site.pages import CONTACTS
+
+    office = CONTACTS["office"]
+    return (f"跨學期或非本學年度的修改請致電承辦學校（{office['name']}）：電話 {office['phone']}，"
+            f"電子郵件 {office['email']}，告知大略修改原因與修改的年月份報表。")
+
+
+def check_fileable(unit, year: int, month: int, today: dt.date) -> None:
+    """Raise ``Refused`` saying exactly why month (year, month) cannot be filed now."""
+    label = calendar.roc_month_label(year, month)
+    ay = calendar.academic_year_of_month(year, month)
+    if (year, month) not in unit.expected_months(ay):
+        raise Refused(f"本單位於 {label} 尚未設立或已停辦，該月份不需填報。", code="closed")
+    report = unit.report(year, month)
+    state = unit.month_state(year, month, today)
+    if state == workflow.NOT_DUE:
+        opens = calendar.FilingWindow(year, month).opens
+        raise Refused(
+            f"{label} 的填報尚未開放：自 {calendar.roc_date(opens)} 起可提前填報。",
+            f"目前應填報的月份是 {calendar.roc_month_label(*calendar.current_filing_month(today))}，"
+            "請至「當期填報」。", code="not_open")
+    current_ay = calendar.current_academic_year(today)
+    if ay != current_ay and state != workflow.AMENDMENT_OPEN:
+        raise Refused(
+            f"{label} 不屬於本學年度（{current_ay}學年度），無法於線上補填或修改。",
+            office_advice(), code="other_year")
+    if state in workflow.FILED:
+        amendment = getattr(report, "amendment", None)
+        expired = amendment is not None and amendment.decision == "approved" and (
+            amendment.outcome == "expired" or workflow.amendment_expired(report, today))
+        if expired:
+            raise Refused(
+                f"{label} 的修改期限已於 {calendar.roc_date(amendment.open_until)} 截止，"
+                f"原 {calendar.roc_datetime(report.filing.filed_at)} 的填報資料維持有效。",
+                "如仍需修改，請至「申請修改」再次提出申請。", code="amendment_expired")
+        raise Refused(
+            f"此月份已於 {calendar.roc_datetime(report.filing.filed_at)} 完成填報。",
+            "如需修改，請至「申請修改」提出申請，核准後再至「逾期補填」重新上傳。", code="filed")
+    if state == workflow.AMENDMENT_REQUESTED:
+        raise Refused(f"{label} 的修改申請審核中，核准後才能重新填報。",
+                      "審核結果將以電子郵件通知。", code="amendment_requested")
+
+
+def check_amendable(unit, year: int, month: int, today: dt.date) -> None:
+    """Raise ``Refused`` unless month (year, month) is filed and in the current semester."""
+    label = calendar.roc_month_label(year, month)
+    ay, term = calendar.current_semester(today)
+    if calendar.semester_of(year, month) != (ay, term):
+        raise Refused(
+            f"{label} 不屬於目前的學期（{calendar.semester_label(ay, term)}），無法於線上申請修改。",
+            office_advice(), code="other_semester")
+    state = unit.month_state(year, month, today)
+    if state == workflow.AMENDMENT_REQUESTED:
+        raise Refused(f"{label} 已提出修改申請，審核中。", "審核結果將以電子郵件通知。",
+                      code="amendment_requested")
+    if state == workflow.AMENDMENT_OPEN:
+        raise Refused(f"{label} 已核准修改，請至「逾期補填」重新上傳。", code="amendment_open")
+    if state not in workflow.FILED:
+        raise Refused(f"{label} 尚未填報，不需申請修改。", "請直接至「當期填報」或「逾期補填」填報。",
+                      code="not_filed")
+
+
+def check_serial(report, posted) -> None:
+    """Refuse a form that was rendered before the latest filing (double submit, two tabs)."""
+    current = getattr(report, "serial", 0) if report is not None else 0
+    try:
+        posted = int(posted)
+    except (TypeError, ValueError):
+        posted = -1
+    if posted == current:
+        return
+    filing = getattr(report, "filing", None)
+    if filing is not None:
+        raise Refused(f"此月份已於 {calendar.roc_datetime(filing.filed_at)} 完成填報。",
+                      "您可能重複送出或在另一個視窗已完成填報，畫面已更新為最新狀態。", code="filed")
+    raise Refused("此頁面已過期，請重新整理後再送出。", code="stale")
+
+
+def queue(resource) -> OOBTree:
+    """The national queue of pending amendment requests (root.amendment_queue)."""
+    from ..resources import find_root
+
+    root = find_root(resource)
+    tree = getattr(root, "amendment_queue", None)
+    if tree is None:
+        tree = root.amendment_queue = OOBTree()
+    return tree
