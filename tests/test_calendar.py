@@ -96,3 +96,17 @@ def test_no_scattered_datetime_now():
             if needle in text:
                 offenders.append(f"{path.name}: {needle}")
     assert not offenders, offenders
+
+
+def test_academic_year_of_a_month_and_of_the_month_now_due():
+    assert cal.academic_year_of_month(2024, 8) == 113 and cal.academic_year_of_month(2025, 7) == 113
+    assert cal.current_academic_year(dt.date(2025, 8, 10)) == 113  # July is still due
+    assert cal.current_academic_year(dt.date(2025, 8, 11)) == 114
+    assert cal.current_semester(dt.date(2025, 2, 10)) == (113, 1)
+    assert cal.current_semester(dt.date(2025, 2, 11)) == (113, 2)
+
+
+@pytest.mark.parametrize("text, expected", [("2024-09", (2024, 9)), ("2024-9", (2024, 9)), ("2024-13", None),
+                                            ("garbage", None), ("", None), (None, None), ("1999-01", None)])
+def test_parse_month(text, expected):
+    assert cal.parse_month(text) == expected

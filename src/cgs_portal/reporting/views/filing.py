@@ -108,42 +108,38 @@ class MonthForms:
     def __init__(self, context, request):
         self.unit, self.request = context, request
         self.today, self.now = request.clock.today(), request.clock.now()
+        self.ym = None
 
-    def posted(self, schema) -> dict | None:
-        """The posted values; None when no (valid) month was chosen."""
+    def checked(self, schema) -> dict:
+        """The guard: the posted values of a current form, for a month that may be filed now."""
         values = read(schema, self.request.POST)
-        return values if values["m"] is not None else None
+        self.ym = values["m"]
+        if self.ym is None:
+            raise Refused("請選擇要填報的月份。", code="no_month")
+        check_serial(self.unit.report(*self.ym), values["serial"])
+        check_fileable(self.unit, *self.ym, self.today)
+        return values
 
-    def guard(self, values) -> None:
-        """Refuse a stale form or a month that cannot be filed now."""
-        check_serial(self.unit.report(*values["m"]), values["serial"])
-        check_fileable(self.unit, *values["m"], self.today)
-
-    def to_current(self, message) -> HTTPFound:
-        self.request.session.flash(message, "error")
-        return HTTPFound(location=self.request.resource_url(self.unit, "current"))
-
-    def refuse(self, ym, refused: Refused) -> HTTPFound:
+    def refuse(self, refused: Refused) -> HTTPFound:
+        """Say why on the month page (on 當期填報 when no month was chosen)."""
         self.request.session.flash(refused.message + (" " + refused.advice if refused.advice else ""), "error")
-        return back_to_month(self.request, self.unit, ym)
+        if self.ym is None:
+            return HTTPFound(location=self.request.resource_url(self.unit, "current"))
+        return back_to_month(self.request, self.unit, self.ym)
 
     @view_config(name="upload")
     def upload(self):
-        values = self.posted(MonthPost())
-        if values is None:
-            return self.to_current("請選擇要填報的月份。")
-        ym = values["m"]
         try:
-            self.guard(values)
+            self.checked(MonthPost())
             field = self.workbook_field()
             path, _size = service.spool(field.file)
         except Refused as refused:
-            return self.refuse(ym, refused)
+            return self.refuse(refused)
         try:
-            stored = self.store(ym, path, os.path.basename(field.filename))
+            stored = self.store(path, os.path.basename(field.filename))
         finally:
             os.unlink(path)
-        return back_to_month(self.request, self.unit, ym, upload=stored.number)
+        return back_to_month(self.request, self.unit, self.ym, upload=stored.number)
 
     def workbook_field(self):
         """The posted file field, refused when too big or absent."""
@@ -155,9 +151,9 @@ class MonthForms:
             raise Refused("請選擇要上傳的 Excel 檔（.xlsx）。")
         return field
 
-    def store(self, ym, path, filename):
+    def store(self, path, filename):
         """Keep and check the upload; file it at once unless the unit must confirm first."""
-        report = self.unit.report(*ym, create=True)
+        report = self.unit.report(*self.ym, create=True)
         workflow.settle(report, self.today, self.now)
         stored = service.store_upload(self.unit, report, path, filename, who(self.request), self.now)
         if stored.status == "pending" and not service.needs_confirmation(report, stored):
@@ -166,10 +162,11 @@ class MonthForms:
 
     @view_config(name="confirm")
     def confirm(self):
-        values = self.posted(ConfirmPost())
-        report = self.unit.report(*values["m"]) if values is not None else None
+        values = read(ConfirmPost(), self.request.POST)
+        report = self.unit.report(*values["m"]) if values["m"] is not None else None
         if report is None:
-            return self.to_current("找不到要確認的上傳檔案，請重新上傳。")
+            return self.refuse(Refused("找不到要確認的上傳檔案，請重新上傳。", code="no_upload"))
+        self.ym = values["m"]
         stored = report.upload(values["upload"])
         try:
             check_serial(report, values["serial"])
@@ -178,24 +175,20 @@ class MonthForms:
                               "請查看下方最新結果，必要時重新上傳。", code="not_pending")
             report.file(stored, who(self.request), self.now, self.today)
         except Refused as refused:
-            return self.refuse(values["m"], refused)
-        return back_to_month(self.request, self.unit, values["m"], upload=stored.number)
+            return self.refuse(refused)
+        return back_to_month(self.request, self.unit, self.ym, upload=stored.number)
 
     @view_config(name="no-cases")
     def no_cases(self):
-        values = self.posted(NoCasesPost())
-        if values is None:
-            return self.to_current("請選擇要填報的月份。")
-        ym = values["m"]
         try:
-            self.guard(values)
+            values = self.checked(NoCasesPost())
             if not values["confirm"]:
                 raise Refused("請勾選「確認本月無個案及服務」後再送出。", code="unconfirmed")
-            self.unit.report(*ym, create=True).file_no_cases(who(self.request), self.now, self.today)
+            self.unit.report(*self.ym, create=True).file_no_cases(who(self.request), self.now, self.today)
         except Refused as refused:
-            return self.refuse(ym, refused)
-        self.request.session.flash(f"{calendar.roc_month_label(*ym)}：已完成填報（當月無個案及服務）。", "info")
-        return back_to_month(self.request, self.unit, ym)
+            return self.refuse(refused)
+        self.request.session.flash(f"{calendar.roc_month_label(*self.ym)}：已完成填報（當月無個案及服務）。", "info")
+        return back_to_month(self.request, self.unit, self.ym)
 
 
 @view_config(context=Unit, name="overdue", renderer="cgs_portal:templates/reporting/overdue.pt",
