@@ -288,10 +288,6 @@ VERSIONS: OrderedDict[str, TemplateVersion] = OrderedDict(
 )
 
 
-def family_of_level(level: str) -> str:
-    return 'B' if level == '輔諮中心' else 'A'
-
-
 def version_in_force(family: str, academic_year: int) -> TemplateVersion:
     """The newest version of ``family`` in force in ``academic_year`` (ROC)."""
     found = None

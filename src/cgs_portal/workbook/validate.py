@@ -12,10 +12,10 @@ from itertools import repeat
 
 from . import normalise as N
 from .aggregates import aggregate_columns
-from .codes import LEVEL_GRADES
+from .levels import family_of_level, grades_of_level
 from .reader import Book, FileRefused, open_book, parse_ref, scan_sheet, too_big
 from .rules import BAD, MAX_SESSIONS_PER_TEACHER, ROW_RULES
-from .schema import VERSION_STAMP_NAME, VERSIONS, family_of_level, version_in_force
+from .schema import VERSION_STAMP_NAME, VERSIONS, version_in_force
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class FilingContext:
     def allowed_grades(self) -> tuple:
         if self.grades is not None:
             return tuple(self.grades)
-        return LEVEL_GRADES.get(self.level, tuple(range(1, 13)))
+        return grades_of_level(self.level)
 
     @property
     def family(self) -> str:
