@@ -13,7 +13,8 @@ from itertools import repeat
 from . import normalise as N
 from .aggregates import aggregate_columns
 from .levels import family_of_level, grades_of_level
-from .reader import Book, FileRefused, open_book, parse_ref, scan_sheet, too_big
+from .ooxml import parse_ref
+from .reader import Book, FileRefused, open_book, scan_sheet, too_big
 from .rules import BAD, MAX_SESSIONS_PER_TEACHER, ROW_RULES
 from .schema import VERSION_STAMP_NAME, VERSIONS, version_in_force
 
