@@ -8,7 +8,7 @@ import pytest
 from cgs_portal.reporting import service, workflow
 from cgs_portal.reporting.models import Amendment, Filing
 from cgs_portal.resources import MonthlyReport, Unit
-from cgs_portal.statistics import engine as stats
+from cgs_portal.statistics import totals as stats
 
 NOW = dt.datetime(2024, 10, 3, 9, 0)
 

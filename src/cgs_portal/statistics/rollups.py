@@ -14,7 +14,7 @@ import threading
 from BTrees.Length import Length
 
 from ..resources import report_key
-from . import engine
+from . import totals
 
 _CACHE: dict = {}
 _LOCK = threading.Lock()
@@ -49,7 +49,7 @@ def county_total(county, months) -> dict:
         hit = _CACHE.get(key)
     if hit is not None and hit[0] == gen:
         return hit[1]
-    total = engine.empty()
+    total = totals.empty()
     from ..calendar import semester_of
 
     for unit in county.values():
@@ -58,7 +58,7 @@ def county_total(county, months) -> dict:
             report = folder.get(report_key(year, month)) if folder is not None else None
             filing = getattr(report, "filing", None)
             if filing is not None and filing.aggregates:
-                engine.add(total, filing.aggregates, unit.code)
+                totals.add(total, filing.aggregates, unit.code)
     with _LOCK:
         if len(_CACHE) > _CACHE_LIMIT:
             _CACHE.clear()
@@ -67,4 +67,4 @@ def county_total(county, months) -> dict:
 
 
 def national_total(counties, months) -> dict:
-    return engine.merge(county_total(county, months) for county in counties.values())
+    return totals.merge(county_total(county, months) for county in counties.values())
