@@ -16,6 +16,7 @@ import io
 import logging
 import re
 import zipfile
+import zlib
 from html import escape
 from posixpath import basename
 
@@ -62,6 +63,10 @@ def annotate_workbook(data: bytes, problems) -> bytes:
     problem list is still the answer, the marked-up copy only a convenience."""
     try:
         return _annotate(bytes(data), problems)
+    except (zipfile.BadZipFile, zlib.error, EOFError, FileRefused) as damaged:
+        # A damaged member the validator's reader tolerated: the user's file, not our bug.
+        log.warning('workbook not annotated, the file is damaged: %s', damaged)
+        return bytes(data)
     except Exception:  # noqa: BLE001 - never fail the upload page over the copy
         log.exception('annotating a workbook failed')
         return bytes(data)
