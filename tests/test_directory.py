@@ -119,3 +119,21 @@ def test_demo_directory_file_matches_its_generator():
     assert sum(r.level == "輔諮中心" for r in rows) == 22
     assert all("示範" in r.name for r in rows)
     assert any("華僑" in r.name for r in rows)
+
+
+@pytest.fixture
+def demo_directory(portal):
+    """The tree with the demo directory's units only (no accounts, reports or passwords)."""
+    rows, warnings = parse_directory(demo_directory_csv().encode())
+    with portal() as root:
+        apply_import(root["counties"], plan_import(root["counties"], rows, warnings),
+                     dt.date(2024, 8, 1))
+    return portal
+
+
+def test_demo_directory_has_the_guide_example(demo_directory):
+    from cgs_portal.accounts.units import search_units
+
+    with demo_directory() as root:
+        names = [u.name for u in search_units(root, "高中職", "華僑")]
+    assert names == ["國立華僑高級中等學校（示範）"]

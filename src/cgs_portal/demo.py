@@ -18,18 +18,19 @@ from .accounts.models import ACTIVE, Account
 from .accounts.passwords import hash_password, password_problems
 from .counties import AREA_TO_COUNTY, CENTRE_PREFIX, COUNTIES
 from .directory import apply_import, parse_directory, plan_import
+from .workbook.levels import DIGIT_OF_LEVEL, SENIOR_LEVELS
 
 DEMO_OPENED_ON = dt.date(2022, 8, 1)  # the start of 111學年度
 PLACE_NAMES = (
     "光明 仁愛 中正 復興 民生 信義 和平 自強 博愛 忠孝 文化 大同 中山 建國 明德 育英 "
     "東興 西湖 南興 北辰 青山 翠華 龍泉 松柏 竹林 梅園 蘭亭 海濱 長春 永安"
 ).split()
-# (level digit, level word, name pattern, units per county weight)
+# (level, name pattern, units per county weight); the code digit comes from the level table
 LEVEL_PLAN = (
-    ("6", "國小", "{owner}示範{place}國民小學", 12),
-    ("5", "國中", "{owner}示範{place}國民中學", 5),
-    ("3", "高中", "{owner}示範{place}高級中學", 2),
-    ("4", "高職", "{owner}示範{place}高級工業職業學校", 1),
+    ("國小", "{owner}示範{place}國民小學", 12),
+    ("國中", "{owner}示範{place}國民中學", 5),
+    ("高中", "{owner}示範{place}高級中學", 2),
+    ("高職", "{owner}示範{place}高級工業職業學校", 1),
 )
 
 
@@ -59,22 +60,24 @@ def demo_directory_rows() -> list[list[str]]:
         ])
 
     # The guide's search example, with its published code: typing 華僑 finds this school.
-    add("01", "0", "3", "國立華僑高級中等學校（示範）")
+    add("01", "0", DIGIT_OF_LEVEL["高中"], "國立華僑高級中等學校（示範）")
     for county_code, county_name in COUNTIES.items():
         areas = areas_by_county[county_code]
         municipal = "3" if county_name.endswith("市") else "4"
         places = rng.sample(PLACE_NAMES, len(PLACE_NAMES))
-        for level_digit, _level, pattern, weight in LEVEL_PLAN:
+        for level, pattern, weight in LEVEL_PLAN:
+            level_digit = DIGIT_OF_LEVEL[level]
+            senior = level in SENIOR_LEVELS  # 國立 and 私立 senior schools in every county
             count = weight if county_code not in ("09020", "09007", "10016") else max(1, weight // 3)
             for i in range(count):
-                owner = "0" if level_digit in "34" and i == 0 else municipal
-                if level_digit in "34" and i == 1:
+                owner = "0" if senior and i == 0 else municipal
+                if senior and i == 1:
                     owner = "1"
                 place = places[(i + int(level_digit)) % len(places)]
                 name = pattern.format(owner=_owner_word(county_name, owner), place=place)
                 add(rng.choice(areas), owner, level_digit, name)
         if county_code in ("65000", "63000", "64000", "66000"):
-            add(areas[0], "0", "F", f"國立示範{county_name[:2]}特殊教育學校")
+            add(areas[0], "0", DIGIT_OF_LEVEL["特殊教育學校"], f"國立示範{county_name[:2]}特殊教育學校")
     # The 22 counselling centres (proposed code: area prefix + C + 3 digits).
     for county_code, county_name in COUNTIES.items():
         code = f"{CENTRE_PREFIX[county_code]}C001"

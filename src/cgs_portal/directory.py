@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 
 from .counties import AREA_TO_COUNTY, COUNTIES, county_code_by_name
 from .resources import Unit
+from .workbook.levels import CENTRE, DIGIT_OF_LEVEL, LEVEL_BY_DIGIT
 
-LEVEL_BY_DIGIT = {"3": "高中", "4": "高職", "5": "國中", "6": "國小", "F": "特殊教育學校", "B": "高中"}
-LEVEL_SUFFIX = {"國小": "6", "國中": "5", "高中": "3", "高職": "4", "特殊教育學校": "F"}
 CODE_RE = re.compile(r"^[0-9]{2}[0-9A-Z]{4}$")
 BRACKET_RE = re.compile(r"^\s*\[(\w+)\]\s*(.*)$")
 
@@ -154,9 +153,9 @@ def parse_directory(data: bytes, level: str | None = None) -> tuple[list[Directo
                 f"line {line}: {code} listed under {get('county')} but its code says {COUNTIES[county_code]}"
             )
         unit_code = code
-        if level and code[3] != "C" and LEVEL_BY_DIGIT.get(code[3]) not in (level, None) and level in LEVEL_SUFFIX:
+        if level and code[3] != "C" and LEVEL_BY_DIGIT.get(code[3]) not in (level, None) and level in DIGIT_OF_LEVEL:
             # a 完全中學 / 國中小 section at another level: one unit per level (一學制一帳號)
-            unit_code = code + LEVEL_SUFFIX[level]
+            unit_code = code + DIGIT_OF_LEVEL[level]
         rows.append(
             DirectoryRow(
                 line=line,
@@ -177,7 +176,7 @@ def parse_directory(data: bytes, level: str | None = None) -> tuple[list[Directo
 
 def _level_of(code: str) -> str | None:
     if code[2] == "C" or code[3] == "C":
-        return "輔諮中心"
+        return CENTRE
     return LEVEL_BY_DIGIT.get(code[3])
 
 

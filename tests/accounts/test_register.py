@@ -53,16 +53,6 @@ def test_search_json_for_the_script(testapp, kiosk):
     assert testapp.get("/unit-search", params={"category": "國中", "q": ""}).json == {"units": []}
 
 
-def test_demo_directory_has_the_guide_example(portal, app):
-    from cgs_portal.accounts.units import search_units
-    from cgs_portal.demo import load_demo
-
-    with portal() as root:
-        load_demo(root, app.registry, {})
-        names = [u.name for u in search_units(root, "高中職", "華僑")]
-    assert names == ["國立華僑高級中等學校（示範）"]
-
-
 def test_register_activate_login(testapp, kiosk, settings, portal):
     page, form = register_form(testapp)
     assert 'id="login-preview"' in page.text

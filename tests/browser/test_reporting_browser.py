@@ -2,18 +2,14 @@
 from __future__ import annotations
 
 import io
-import sys
-from pathlib import Path
 
 import openpyxl
 
 from support import PASSWORD, browser_login, screenshot
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reporting"))
-
 
 def test_unit_files_a_month_with_errors_then_fixed(page, live_server, world, tmp_path):
-    from workbooks import workbook
+    from support import workbook
 
     def spoil(cases, services):
         cases[0][3] = 9  # a grade 9 pupil at a primary school

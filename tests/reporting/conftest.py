@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import pytest
-from workbooks import corpus, workbook
+
+from support import load_corpus, workbook
+
+corpus = load_corpus()
 
 __all__ = ["corpus"]
 

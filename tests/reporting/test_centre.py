@@ -4,9 +4,10 @@ from __future__ import annotations
 import random
 
 from webtest import Upload
-from workbooks import corpus
 
-from support import add_account, login
+from support import add_account, load_corpus, login
+
+corpus = load_corpus()
 
 CENTRE = "/counties/65000/01C001/"
 

@@ -181,7 +181,9 @@ def test_bad_files_get_clear_messages_and_nothing_is_filed(testapp, world, porta
 
 
 def load_corpus_file(name):
-    from workbooks import corpus
+    from support import load_corpus
+
+    corpus = load_corpus()
 
     return getattr(corpus, name)()
 

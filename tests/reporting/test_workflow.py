@@ -9,7 +9,7 @@ from cgs_portal import calendar
 from cgs_portal.reporting import rules, service, workflow
 from cgs_portal.reporting.models import Amendment, Filing
 from cgs_portal.resources import MonthlyReport, Unit
-from cgs_portal.statistics import engine as stats
+from cgs_portal.statistics import totals as stats
 
 NOW = dt.datetime(2024, 10, 3, 9, 0)
 

@@ -1,14 +1,7 @@
-import sys
-from pathlib import Path
-
 import pytest
+from wb_helpers import corpus
 
-# Make wb_helpers importable whatever pytest's import mode is.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from wb_helpers import corpus  # noqa: E402
-
-from cgs_portal.workbook import FilingContext  # noqa: E402
+from cgs_portal.workbook import FilingContext
 
 
 @pytest.fixture

@@ -54,9 +54,12 @@ def test_keeps_user_formatting(ctx):
 def test_missing_cell_and_row_inserted_in_order(ctx):
     data = corpus.filled('113', [case()])
     problems = [
-        Problem(A1, 'cases', 6, 'P', None, '', 'x', 'y', 'error', 'missing'),   # after last cell
-        Problem(A1, 'cases', 40, 'B', '身分', '', 'm', 'f', 'error', 'missing'),  # no <row>
-        Problem(A1, 'cases', 2, 'Z', None, '', 'm', 'f', 'error', 'invalid'),    # existing row
+        Problem(sheet=A1, sheet_key='cases', row=6, column='P', header=None, value='', message='x',
+                fix='y', severity='error', kind='missing'),   # after last cell
+        Problem(sheet=A1, sheet_key='cases', row=40, column='B', header='身分', value='',
+                message='m', fix='f', severity='error', kind='missing'),  # no <row>
+        Problem(sheet=A1, sheet_key='cases', row=2, column='Z', header=None, value='', message='m',
+                fix='f', severity='error', kind='invalid'),    # existing row
     ]
     out = annotate_workbook(data, problems)
     z = zipfile.ZipFile(io.BytesIO(out))
@@ -121,15 +124,19 @@ def test_formula_text_stays_text(ctx):
     data = corpus.filled('113', [case(main_category=19, main_other='=HYPERLINK("http://x")')])
     r, out, wb = marked(ctx, data)
     assert r.ok
-    out = annotate_workbook(data, [Problem(A1, 'cases', 6, 'K', '', '', 'm', 'f')])
+    out = annotate_workbook(data, [Problem(sheet=A1, sheet_key='cases', row=6, column='K',
+                                           header='', value='',
+                                           message='m', fix='f')])
     z = zipfile.ZipFile(io.BytesIO(out))
     assert b'<f>' not in z.read(corpus.sheet_part(out, A1))
 
 
 def test_warnings_and_file_problems_not_marked(ctx):
     data = corpus.filled('113', [case()])
-    problems = [Problem(A1, 'cases', 6, 'C', '', '', 'w', 'f', 'warning', 'invalid'),
-                Problem('', None, None, None, None, '', 'fatal', 'f', 'error', 'file')]
+    problems = [Problem(sheet=A1, sheet_key='cases', row=6, column='C', header='', value='',
+                        message='w', fix='f', severity='warning', kind='invalid'),
+                Problem(sheet='', sheet_key=None, row=None, column=None, header=None, value='',
+                        message='fatal', fix='f', severity='error', kind='file')]
     wb = load_workbook(io.BytesIO(annotate_workbook(data, problems)))
     assert wb[A1]['C6'].comment is None
 

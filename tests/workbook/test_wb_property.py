@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import logging
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -10,6 +11,7 @@ from wb_helpers import corpus
 
 from cgs_portal.workbook import VERSIONS, annotate_workbook, validate_workbook
 from cgs_portal.workbook import normalise as N
+from cgs_portal.workbook.validate import MSG_INTERNAL
 
 values = st.one_of(
     st.none(), st.booleans(), st.integers(-10**12, 10**12),
@@ -49,10 +51,12 @@ cell_values = st.one_of(st.none(), st.integers(-10**6, 10**6),
                                 max_size=30))
 
 
-@given(st.lists(st.tuples(st.integers(1, 20), st.integers(1, 18), cell_values), max_size=12))
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-def test_random_workbook_cells_never_raise(edits):
+@given(edits=st.lists(st.tuples(st.integers(1, 20), st.integers(1, 18), cell_values), max_size=12))
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+def test_random_workbook_cells_never_raise(edits, caplog):
     from cgs_portal.workbook import FilingContext
+    caplog.clear()
     ctx = FilingContext('123456', '測試國中', '國中', 113, 9, 113)
     wb = load_workbook(io.BytesIO(_base()))
     for row, col, value in edits:
@@ -63,22 +67,35 @@ def test_random_workbook_cells_never_raise(edits):
     buf = io.BytesIO()
     wb.save(buf)
     data = buf.getvalue()
-    r = validate_workbook(data, ctx)
-    assert r.fatal is None or isinstance(r.fatal, str)
-    out = annotate_workbook(data, r.problems)
+    with caplog.at_level(logging.ERROR):
+        r = validate_workbook(data, ctx)
+        assert r.fatal is None or isinstance(r.fatal, str)
+        out = annotate_workbook(data, r.problems)
     assert out[:2] == b'PK'
     load_workbook(io.BytesIO(out))
+    _assert_no_internal_error(r, caplog)
 
 
-@given(st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=8))
-@settings(max_examples=40, deadline=None)
-def test_corrupted_bytes_never_raise(flips):
+@given(flips=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=8))
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_corrupted_bytes_never_raise(flips, caplog):
     from cgs_portal.workbook import FilingContext
+    caplog.clear()
     data = bytearray(_base())
     for pos, byte in flips:
         data[pos % len(data)] = byte
     ctx = FilingContext('123456', '測試國中', '國中', 113, 9, 113)
-    r = validate_workbook(bytes(data), ctx)
-    assert r.fatal is None or isinstance(r.fatal, str)
-    out = annotate_workbook(bytes(data), r.problems)
+    with caplog.at_level(logging.ERROR):
+        r = validate_workbook(bytes(data), ctx)
+        assert r.fatal is None or isinstance(r.fatal, str)
+        out = annotate_workbook(bytes(data), r.problems)
     assert isinstance(out, bytes)
+    _assert_no_internal_error(r, caplog)
+
+
+def _assert_no_internal_error(result, caplog):
+    """The engine turns a crash into MSG_INTERNAL and a logged error: neither may happen."""
+    assert result.fatal != MSG_INTERNAL
+    assert all(p.message != MSG_INTERNAL for p in result.problems)
+    assert not [rec for rec in caplog.records if rec.levelno >= logging.ERROR]

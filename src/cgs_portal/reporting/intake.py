@@ -107,6 +107,7 @@ def build_aggregates(family, version_id, cases, services) -> dict:
 
 def summary_tables(aggregates: dict | None) -> dict:
     """Counts by category (main), by service item and by grade, for the filing summary."""
+    from ..statistics.vocabulary import key_codes
     from ..workbook import codes
 
     out = {"categories": [], "services": [], "grades": []}
@@ -114,11 +115,11 @@ def summary_tables(aggregates: dict | None) -> dict:
         return out
     by_main, by_item, by_grade = {}, {}, {}
     for key, n in aggregates.get("I_main", {}).items():
-        main, grade = key.split("|")[:2]
-        by_main[int(main)] = by_main.get(int(main), 0) + n
-        by_grade[int(grade)] = by_grade.get(int(grade), 0) + n
+        main, grade = key_codes("I_main", key, "main_category", "grade")
+        by_main[main] = by_main.get(main, 0) + n
+        by_grade[grade] = by_grade.get(grade, 0) + n
     for key, n in aggregates.get("VII", {}).items():
-        item = int(key.split("|")[0])
+        (item,) = key_codes("VII", key, "service_item")
         by_item[item] = by_item.get(item, 0) + n
     out["categories"] = [(label, by_main[c]) for c, label in codes.CATEGORIES if by_main.get(c)]
     out["services"] = [(label, by_item[c]) for c, label in codes.SERVICE_ITEMS if by_item.get(c)]

@@ -15,7 +15,7 @@ from .. import calendar
 from ..reporting import rules, workflow
 from ..reporting.models import Amendment, Filing
 from ..security import Perm, county_principal, role_principal, unit_principal
-from ..workbook.codes import LEVEL_GRADES, LEVELS  # the engine owns levels and their grades
+from ..workbook.levels import LEVEL_BY_NAME, LEVEL_GRADES, LEVELS  # the engine owns the level table
 from .folder import Folder
 
 
@@ -116,7 +116,7 @@ class Unit(Folder):
     @property
     def family(self) -> str:
         """Workbook family: 'B' for counselling centres, 'A' for schools."""
-        return "B" if self.level == "輔諮中心" else "A"
+        return LEVEL_BY_NAME[self.level].family
 
     @property
     def grades(self) -> tuple[int, ...]:
@@ -125,7 +125,7 @@ class Unit(Folder):
     @property
     def category(self) -> str:
         """The account category of the registration page (國小, 國中, 高中職, …)."""
-        return "高中職" if self.level in ("高中", "高職") else self.level
+        return LEVEL_BY_NAME[self.level].category
 
     def is_open_in(self, year: int, month: int) -> bool:
         """True when the unit existed during (any part of) that month."""

@@ -15,7 +15,7 @@ from pathlib import Path
 from ..clock import get_clock
 from ..directory import DirectoryError, apply_import, parse_directory, plan_import
 from ..evolve import APP_KEY, evolve
-from ..resources import LEVELS
+from ..workbook.levels import DIGIT_OF_LEVEL
 from .common import portal_env
 
 
@@ -23,7 +23,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="cgs-import-units", description=__doc__)
     parser.add_argument("config_uri")
     parser.add_argument("csv_file", type=Path)
-    parser.add_argument("--level", choices=[lv for lv in LEVELS if lv != "輔諮中心"],
+    parser.add_argument("--level", choices=list(DIGIT_OF_LEVEL),
                         help="the level of this directory file (default: from each code)")
     parser.add_argument("--close-missing", action="store_true",
                         help="close units that are not in the file (effective today)")

@@ -1,7 +1,8 @@
 """Statistics: per-report aggregates rolled up by county and nation.
 
-``engine`` is a plain library (no request, no ZODB); ``rollups`` reads the
-content tree and caches county roll-ups per process.
+``vocabulary`` names the tables and their keys; ``totals`` merges them (both plain
+libraries: no request, no ZODB); ``rollups`` reads the content tree and caches county
+roll-ups per process.
 """
 
 

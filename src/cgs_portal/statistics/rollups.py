@@ -13,7 +13,7 @@ import threading
 
 from BTrees.Length import Length
 
-from . import engine
+from . import totals
 
 _CACHE: dict = {}
 _LOCK = threading.Lock()
@@ -48,13 +48,13 @@ def county_total(county, months) -> dict:
         hit = _CACHE.get(key)
     if hit is not None and hit[0] == gen:
         return hit[1]
-    total = engine.empty()
+    total = totals.empty()
     for unit in county.values():
         for year, month in months:
             report = unit.report(year, month)
             filing = getattr(report, "filing", None)
             if filing is not None and filing.aggregates:
-                engine.add(total, filing.aggregates, unit.code)
+                totals.add(total, filing.aggregates, unit.code)
     with _LOCK:
         if len(_CACHE) > _CACHE_LIMIT:
             _CACHE.clear()
@@ -63,4 +63,4 @@ def county_total(county, months) -> dict:
 
 
 def national_total(counties, months) -> dict:
-    return engine.merge(county_total(county, months) for county in counties.values())
+    return totals.merge(county_total(county, months) for county in counties.values())

@@ -4,7 +4,7 @@ error workbooks.  A plain library: no web, request or database code in here."""
 from .aggregates import build_aggregates
 from .annotate import annotate_workbook
 from .safety import neutralise
-from .schema import VERSIONS, Column, SheetSpec, TemplateVersion, version_in_force
+from .schema import VERSIONS, Column, SheetSpec, TemplateSpec, version_in_force
 from .templates import build_template
 from .validate import (
     FilingContext,
@@ -15,7 +15,7 @@ from .validate import (
 )
 
 __all__ = [
-    'VERSIONS', 'Column', 'FilingContext', 'Problem', 'SheetSpec', 'TemplateVersion',
+    'VERSIONS', 'Column', 'FilingContext', 'Problem', 'SheetSpec', 'TemplateSpec',
     'ValidationResult', 'annotate_workbook', 'build_aggregates', 'build_template',
     'compare_with_previous', 'neutralise', 'validate_workbook', 'version_in_force',
 ]

@@ -1,8 +1,7 @@
 """Statistics counters of one validated workbook (tables I–VIII of the domain spec).
 
-Counters are flat ``{key: int}`` dicts whose keys join the dimension codes with ``|`` in
-the order documented in ``docs/workbook.md`` (e.g. table I: ``"category|grade|sex|staff"``)
-so roll-ups are plain sums and the whole structure is JSON-able.  Distinct people are kept
+The table names and the order of their keys are the statistics vocabulary
+(:mod:`cgs_portal.statistics.vocabulary`); the whole structure is JSON-able.  Distinct people are kept
 as sorted lists of keys so 人數 can be computed distinct across months.
 """
 
@@ -10,12 +9,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+from ..statistics.vocabulary import COUNTER_TABLES, TEACHERS_TABLE, join_key
+
 _ZERO = (0,)
 
 
 def _s(counter) -> dict:
     """Tuple keys → ``"a|b|c"`` string keys (done once per distinct key, not per row)."""
-    return {'|'.join(map(str, key)): value for key, value in counter.items()}
+    return {join_key(key): value for key, value in counter.items()}
 
 
 def _weighted(pairs: Counter) -> dict:
@@ -102,17 +103,11 @@ def aggregate_columns(family: str, version: str, cases: dict, services: dict) ->
         'family': family,
         'version': version,
         'counts': {'cases': n, 'services': m, 'sessions': sum(col['sessions'])},
-        'I_main': _s(i_main),
-        'I_sub': _s(i_sub),
-        'II': _s(ii),
-        'III': _s(iii),
-        'IV': _s(iv),
-        'V': _s(v),
-        'VI': _s(vi),
-        'VII': _s(vii),
-        'VII_events': _s(vii_events),
-        'VIII': {str(staff): len(codes) for staff, codes in teachers.items()},
-        'closure': _s(closure),
+        # the counter tables, in the vocabulary's order (its key order is the tuples' order)
+        **{name: _s(table) for name, table in zip(
+            COUNTER_TABLES, (i_main, i_sub, ii, iii, iv, v, vi, vii, vii_events, closure),
+            strict=True)},
+        TEACHERS_TABLE: {str(staff): len(codes) for staff, codes in teachers.items()},
         'students': list(students),
         'teachers': {str(staff): sorted(codes) for staff, codes in teachers.items()},
         'sessions_by_teacher': dict(sessions_by_teacher),

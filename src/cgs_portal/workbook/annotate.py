@@ -16,12 +16,30 @@ import io
 import logging
 import re
 import zipfile
+import zlib
 from html import escape
 from posixpath import basename
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from .reader import NS_R, FileRefused, open_book, rels_path, resolve
+from .ooxml import (
+    CELL,
+    CT_COMMENTS,
+    CT_VML,
+    NS_MAIN,
+    NS_PKG_REL,
+    NS_R,
+    REL_COMMENTS,
+    REL_STYLES,
+    REL_VML,
+    RELATIONSHIP,
+    ROW_OPEN,
+    relationship_target,
+    relative,
+    rels_path,
+    resolve,
+)
+from .reader import FileRefused, open_book
 
 log = logging.getLogger(__name__)
 
@@ -29,18 +47,9 @@ YELLOW = 'FFFFFF00'
 RED = 'FFFF5050'
 AUTHOR = 'cgs-portal'
 
-CT_COMMENTS = 'application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml'
-CT_VML = 'application/vnd.openxmlformats-officedocument.vmlDrawing'
-REL_COMMENTS = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments'
-REL_VML = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships/vmlDrawing'
-REL_STYLES = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles'
-NS_MAIN = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main'
-NS_PKG_REL = 'http://schemas.openxmlformats.org/package/2006/relationships'
 
-_ROW_OPEN = re.compile(rb'<(?:\w+:)?row\b([^>]*)>')
 _SHEETDATA_END = re.compile(rb'</(?:\w+:)?sheetData>')
 _SHEETDATA_EMPTY = re.compile(rb'<((?:\w+:)?)sheetData\s*/>')
-_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?)(/>|>(.*?)</(?:\w+:)?c>)', re.S)
 _R_ATTR = re.compile(rb'\br="([A-Za-z]*)(\d*)"')
 _S_ATTR = re.compile(rb'\bs="(\d+)"')
 _SPANS = re.compile(rb'\s+spans="[^"]*"')
@@ -54,6 +63,10 @@ def annotate_workbook(data: bytes, problems) -> bytes:
     problem list is still the answer, the marked-up copy only a convenience."""
     try:
         return _annotate(bytes(data), problems)
+    except (zipfile.BadZipFile, zlib.error, EOFError, FileRefused) as damaged:
+        # A damaged member the validator's reader tolerated: the user's file, not our bug.
+        log.warning('workbook not annotated, the file is damaged: %s', damaged)
+        return bytes(data)
     except Exception:  # noqa: BLE001 - never fail the upload page over the copy
         log.exception('annotating a workbook failed')
         return bytes(data)
@@ -130,12 +143,11 @@ class _Patcher:
         legacy = re.search(rb'<(?:\w+:)?legacyDrawing\b[^>]*?\bid="([^"]+)"', xml)
         legacy_rid = legacy.group(1) if legacy else None
         if rels:
-            for m in re.finditer(rb'<Relationship\b[^>]*/>', rels):
+            for m in RELATIONSHIP.finditer(rels):
                 rel = m.group(0)
-                t = re.search(rb'Target="([^"]*)"', rel)
-                if not t or b'TargetMode="External"' in rel:
+                target = relationship_target(path, rel)
+                if target is None or b'TargetMode="External"' in rel:
                     continue
-                target = resolve(path, t.group(1).decode())
                 if rel.find(b'/comments"') >= 0:
                     comments_path = target
                 elif rel.find(b'/vmlDrawing"') >= 0:
@@ -162,12 +174,12 @@ class _Patcher:
         def drop(m):
             rel = m.group(0)
             if b'/externalLink"' in rel:
-                t = re.search(rb'Target="([^"]*)"', rel)
-                if t:
-                    dropped.append(resolve(wb_path, t.group(1).decode()))
+                target = relationship_target(wb_path, rel)
+                if target:
+                    dropped.append(target)
                 return b''
             return rel
-        new_rels = re.sub(rb'<Relationship\b[^>]*/>', drop, rels)
+        new_rels = RELATIONSHIP.sub(drop, rels)
         if not dropped:
             return
         self.out[rels_name] = new_rels
@@ -193,11 +205,10 @@ class _Patcher:
         wb_path = self.book.workbook_path
         rels_name = rels_path(wb_path)
         rels = self.read(rels_name) if self.exists(rels_name) else b''
-        for m in re.finditer(rb'<Relationship\b[^>]*/>', rels):
+        for m in RELATIONSHIP.finditer(rels):
             rel = m.group(0)
             if b'/styles"' in rel:
-                t = re.search(rb'Target="([^"]*)"', rel)
-                path = resolve(wb_path, t.group(1).decode())
+                path = relationship_target(wb_path, rel)
                 if self.exists(path):
                     return path
         path = resolve(wb_path, 'styles.xml')
@@ -341,7 +352,7 @@ class _Patcher:
         data_end = end_m.start()
         starts = []
         row_no = 0
-        for rm in _ROW_OPEN.finditer(xml, 0, data_end):
+        for rm in ROW_OPEN.finditer(xml, 0, data_end):
             r = re.search(rb'\br="(\d+)"', rm.group(1))
             row_no = int(r.group(1)) if r else row_no + 1
             starts.append((row_no, rm.start()))
@@ -381,7 +392,7 @@ class _Patcher:
                 + b'</' + prefix + b'row>')
 
     def _patch_row(self, prefix, segment, row_no, cols):
-        om = _ROW_OPEN.match(segment)
+        om = ROW_OPEN.match(segment)
         open_tag = segment[:om.end()]
         self_closing = open_tag.endswith(b'/>')
         open_tag = _SPANS.sub(b'', open_tag)
@@ -397,7 +408,7 @@ class _Patcher:
         out = []
         pos = 0
         col = 0
-        for cm in _CELL.finditer(body):
+        for cm in CELL.finditer(body):
             attrs = cm.group(1)
             ref = _R_ATTR.search(attrs)
             if ref and ref.group(1):
@@ -468,7 +479,7 @@ class _Patcher:
         if add_rels:
             entries = b''.join(
                 b'<Relationship Id="' + rid + b'" Type="' + typ.encode() + b'" Target="'
-                + _relative(path, target).encode() + b'"/>' for rid, typ, target in add_rels)
+                + relative(path, target).encode() + b'"/>' for rid, typ, target in add_rels)
             if rels:
                 rels = rels.replace(b'</Relationships>', entries + b'</Relationships>')
             else:
@@ -535,11 +546,6 @@ def _copy_raw(zin, info, zout):
         zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) else zipfile.ZIP_DEFLATED
     zi.external_attr = info.external_attr
     zout.writestr(zi, data, compresslevel=1 if len(data) > 1 << 20 else 6)
-
-
-def _relative(from_part, target):
-    from posixpath import dirname, relpath
-    return relpath(target, dirname(from_part))
 
 
 def _add_legacy_drawing(xml, prefix, rid):

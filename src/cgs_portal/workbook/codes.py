@@ -63,15 +63,3 @@ SEX_ALIASES = {'男': 1, '女': 2, '生理男': 1, '生理女': 2, '男生': 1, 
 CLOSURE_A = ((1, '持續輔導'), (2, '本月結案'), (3, '轉出/畢業'))
 CLOSURE_B = ((1, '服務中'), (2, '本月結案'), (3, '不開案'))
 SERVICE_MODES = ((1, '直接服務'), (2, '間接服務'))
-
-#: Grades allowed by default for each unit level.
-LEVEL_GRADES = {
-    '國小': tuple(range(1, 7)),
-    '國中': tuple(range(7, 10)),
-    '高中': tuple(range(10, 13)),
-    '高職': tuple(range(10, 13)),
-    '特殊教育學校': tuple(range(1, 13)),
-    '輔諮中心': tuple(range(1, 13)),
-}
-LEVELS = tuple(LEVEL_GRADES)
-SENIOR_LEVELS = frozenset({'高中', '高職'})

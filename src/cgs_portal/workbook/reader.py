@@ -16,10 +16,10 @@ import re
 import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass, field
-from posixpath import dirname, join, normpath
 
-from openpyxl.utils import column_index_from_string
 from python_calamine import CalamineWorkbook
+
+from .ooxml import CELL, NS_R, ROW_OPEN, local_name, parse_ref, rels_path, resolve
 
 MAX_UNCOMPRESSED = 300 * 1024 * 1024
 MAX_PART = 200 * 1024 * 1024
@@ -29,7 +29,6 @@ MAX_COLS = 1000
 EXCEL_MAX_ROWS, EXCEL_MAX_COLS = 1_048_576, 16_384
 
 OLE_MAGIC = b'\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1'
-NS_R = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships'
 
 MSG_CORRUPT = '檔案已損毀或不完整，無法讀取。請以 Excel 開啟確認後重新存檔（.xlsx）再上傳。'
 MSG_BOMB = '檔案解壓縮後過大或結構異常，系統拒絕處理。請使用下載的範本重新填寫後上傳。'
@@ -99,18 +98,6 @@ def _safe_xml(raw: bytes) -> ET.Element:
         return ET.fromstring(raw)
     except ET.ParseError:
         raise FileRefused(MSG_CORRUPT) from None
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit('}', 1)[-1]
-
-
-def parse_ref(ref: str):
-    """``'B7'`` → (7, 2); ``None`` when it is not a cell reference."""
-    m = re.match(r'^\$?([A-Za-z]{1,3})\$?(\d+)$', ref)
-    if not m:
-        return None
-    return int(m.group(2)), column_index_from_string(m.group(1).upper())
 
 
 @dataclass
@@ -186,7 +173,7 @@ def open_book(data: bytes, max_bytes: int, max_uncompressed: int = MAX_UNCOMPRES
     rels = _rels(zf, workbook_path)
     sheet_names, sheet_paths, defined = [], {}, {}
     for el in root.iter():
-        tag = _local(el.tag)
+        tag = local_name(el.tag)
         if tag == 'sheet':
             title = el.get('name') or ''
             rid = el.get(f'{{{NS_R}}}id')
@@ -209,16 +196,6 @@ def _read(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:
         raise
     except Exception:
         raise FileRefused(MSG_CORRUPT) from None
-
-
-def rels_path(part: str) -> str:
-    return join(dirname(part), '_rels', part.rsplit('/', 1)[-1] + '.rels')
-
-
-def resolve(base_part: str, target: str) -> str:
-    if target.startswith('/'):
-        return target.lstrip('/')
-    return normpath(join(dirname(base_part), target))
 
 
 def _rels(zf: zipfile.ZipFile, part: str) -> dict:
@@ -247,8 +224,6 @@ def _main_part(zf: zipfile.ZipFile, names: set) -> str | None:
 
 _PREFIXED_ROOT = re.compile(rb'\s*(?:<\?xml[^>]*\?>\s*)?<\w+:worksheet\b')
 _DIM = re.compile(rb'<(?:\w+:)?dimension\s+ref="([^"]+)"')
-_ROW = re.compile(rb'<(?:\w+:)?row\b([^>]*)>')
-_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)', re.S)
 _ATTR_R = re.compile(rb'\br="([^"]*)"')
 _HAS_F = re.compile(rb'<(?:\w+:)?f[\s>/]')
 _HAS_V = re.compile(rb'<(?:\w+:)?v>[^<]')
@@ -310,7 +285,7 @@ def _check_dimension(ref: str, title: str):
 
 def _detail_scan(xml: bytes, scan: SheetScan) -> None:
     row_no = 0
-    for m in _ROW.finditer(xml):
+    for m in ROW_OPEN.finditer(xml):
         attrs = m.group(1)
         r = _ATTR_R.search(attrs)
         row_no = int(r.group(1)) if r else row_no + 1
@@ -320,7 +295,7 @@ def _detail_scan(xml: bytes, scan: SheetScan) -> None:
         return
     # Cells with a formula: only those rows matter; walk rows to know implicit indices.
     row_no = 0
-    row_iter = list(_ROW.finditer(xml))
+    row_iter = list(ROW_OPEN.finditer(xml))
     for i, m in enumerate(row_iter):
         attrs = m.group(1)
         r = _ATTR_R.search(attrs)
@@ -330,7 +305,7 @@ def _detail_scan(xml: bytes, scan: SheetScan) -> None:
         if not _HAS_F.search(segment):
             continue
         col = 0
-        for c in _CELL.finditer(segment):
+        for c in CELL.finditer(segment):
             ref = _ATTR_R.search(c.group(1))
             if ref:
                 parsed = parse_ref(ref.group(1).decode('ascii', 'replace'))

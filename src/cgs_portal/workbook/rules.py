@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from .codes import SENIOR_LEVELS
+from .levels import SENIOR_LEVELS
 
 
 class Finding(NamedTuple):

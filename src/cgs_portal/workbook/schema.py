@@ -1,6 +1,6 @@
-"""Declarative schemas of the monthly workbook, one :class:`TemplateVersion` per version.
+"""Declarative schemas of the monthly workbook, one :class:`TemplateSpec` per version.
 
-A new template version is a data change: add a ``TemplateVersion`` to :data:`VERSIONS`
+A new template version is a data change: add a ``TemplateSpec`` to :data:`VERSIONS`
 built from :class:`Column` and :class:`SheetSpec` values.  The reader, the validator,
 the template builder and the guide all work from these objects only.
 
@@ -100,7 +100,7 @@ class SheetSpec:
 
 
 @dataclass(frozen=True)
-class TemplateVersion:
+class TemplateSpec:
     id: str
     family: str               # 'A' school counselling teachers, 'B' county centres
     first_academic_year: int
@@ -276,23 +276,19 @@ def _family_b(version):
     )
 
 
-VERSIONS: OrderedDict[str, TemplateVersion] = OrderedDict(
+VERSIONS: OrderedDict[str, TemplateSpec] = OrderedDict(
     (v.id, v) for v in (
-        TemplateVersion('111', 'A', 111, '111學年度', _family_a(111), '填報說明-A-輔導教師'),
-        TemplateVersion('113', 'A', 113, '113學年度', _family_a(113), '填報說明-A-輔導教師'),
-        TemplateVersion('B111', 'B', 111, '111學年度（輔諮中心）', _family_b(111),
+        TemplateSpec('111', 'A', 111, '111學年度', _family_a(111), '填報說明-A-輔導教師'),
+        TemplateSpec('113', 'A', 113, '113學年度', _family_a(113), '填報說明-A-輔導教師'),
+        TemplateSpec('B111', 'B', 111, '111學年度（輔諮中心）', _family_b(111),
                         '填報說明-B-輔諮中心'),
-        TemplateVersion('B113', 'B', 113, '113學年度（輔諮中心）', _family_b(113),
+        TemplateSpec('B113', 'B', 113, '113學年度（輔諮中心）', _family_b(113),
                         '填報說明-B-輔諮中心'),
     )
 )
 
 
-def family_of_level(level: str) -> str:
-    return 'B' if level == '輔諮中心' else 'A'
-
-
-def version_in_force(family: str, academic_year: int) -> TemplateVersion:
+def version_in_force(family: str, academic_year: int) -> TemplateSpec:
     """The newest version of ``family`` in force in ``academic_year`` (ROC)."""
     found = None
     for version in VERSIONS.values():

@@ -12,7 +12,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .safety import set_cell
-from .schema import VERSION_STAMP_NAME, VERSIONS, TemplateVersion
+from .schema import VERSION_STAMP_NAME, VERSIONS, TemplateSpec
 
 KINDS = ('blank', 'example', 'guide')
 DV_ROWS = 2000
@@ -133,7 +133,7 @@ def _example_text(col) -> str:
     return str(v)
 
 
-def _lists_sheet(wb, version: TemplateVersion):
+def _lists_sheet(wb, version: TemplateSpec):
     """A hidden sheet holding every code list; returns column key → range formula."""
     ws = wb.create_sheet(LISTS_SHEET)
     ws.sheet_state = 'hidden'
@@ -232,7 +232,7 @@ def _example_rows(ws, spec, version, unit_code):
                 c.value = value
 
 
-def _guide_sheet(ws, version: TemplateVersion):
+def _guide_sheet(ws, version: TemplateSpec):
     ws.column_dimensions['A'].width = 8
     ws.column_dimensions['B'].width = 24
     ws.column_dimensions['C'].width = 44

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-COUNTER_TABLES = ("I_main", "I_sub", "II", "III", "IV", "V", "VI", "VII", "VII_events", "closure")
+from .vocabulary import COUNTER_TABLES
 
 
 def empty() -> dict:
