@@ -76,9 +76,13 @@ class AccessibilityCheck:
     def audit(self, page, *, javascript=True):
         from playwright.sync_api import Error
 
+        for _ in range(750):  # the load hook may be mid-run in another greenlet: let it finish
+            if not self._running:
+                break
+            page.wait_for_timeout(20)
         url = page.url
-        if not url.startswith("http") or self._running:
-            return  # a run in progress (the load hook) covers this page
+        if not url.startswith("http"):
+            return
         self._running = True
         try:
             if javascript:
