@@ -6,6 +6,8 @@ copies the body (``make_body_seekable``) before any tween runs. A declared
 (chunked, ``wsgi.input_terminated``) is read at most cap + 1 bytes. Waitress's own
 ``max_request_body_size`` (both ini files, a little above the cap) bounds what the
 server buffers before the app is called; above that waitress answers its own plain 413.
+A host site that mounts the portal with ``config.include('cgs_portal')`` wraps its own
+WSGI app in ``BodyLimit`` to get the same cap.
 """
 from __future__ import annotations
 
