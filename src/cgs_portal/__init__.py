@@ -5,8 +5,11 @@ site mount the portal with ``config.include('cgs_portal')``.
 """
 from __future__ import annotations
 
+import math
 import os
+from collections import Counter
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pyramid.config import Configurator
 from pyramid.session import SignedCookieSessionFactory
@@ -38,15 +41,61 @@ def settings_with_environment(settings: dict, environ=os.environ) -> dict:
     return settings
 
 
+# A production secret must carry at least this much (estimated) entropy: 32 random bytes
+# as hex (secrets.token_hex(32)) or base64 (secrets.token_urlsafe(32)) give ~200 bits.
+MIN_SECRET_BITS = 128
+MIN_SECRET_DISTINCT = 12
+GENERATE_SECRET = 'python3 -c "import secrets; print(secrets.token_urlsafe(32))"'
+
+
+def estimated_secret_bits(secret: str) -> float:
+    """Shannon entropy of the secret's characters times its length (an upper estimate)."""
+    counts = Counter(secret)
+    return -sum(n * math.log2(n / len(secret)) for n in counts.values())
+
+
+def check_session_secret(secret, *, production: bool) -> None:
+    """Raise ValueError for a missing, short or (in production) guessable secret."""
+    if not secret or not secret.strip():
+        raise ValueError("cgs.session_secret is required (set CGS_SESSION_SECRET in production)")
+    if len(secret) < 32:
+        raise ValueError("cgs.session_secret must be at least 32 characters long")
+    if not production:
+        return
+    if "change-me" in secret.lower() or "changeme" in secret.lower():
+        raise ValueError("cgs.session_secret is a placeholder: generate one with " + GENERATE_SECRET)
+    if (len(set(secret)) < MIN_SECRET_DISTINCT
+            or estimated_secret_bits(secret) < MIN_SECRET_BITS):
+        raise ValueError(
+            "cgs.session_secret is too guessable for production (too few distinct characters): "
+            "generate one with " + GENERATE_SECRET)
+
+
+def check_public_url(url) -> None:
+    """Production builds every mailed link on cgs.public_url, never on the Host header."""
+    if not url:
+        raise ValueError("cgs.public_url is required in production (set CGS_PUBLIC_URL, "
+                         "e.g. https://cgs.example.edu.tw): mailed links must not follow the Host header")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(f"cgs.public_url must be an absolute http(s) base URL, not {url!r}")
+
+
 def main(global_config, **settings):
-    """The standalone portal (pserve, waitress, gunicorn …)."""
+    """The standalone portal (pserve, waitress, gunicorn …), behind the request body cap."""
+    from .site.headers import hsts_enabled
+    from .site.limits import DEFAULT_MAX_BODY_BYTES, BodyLimit
+
     settings = settings_with_environment(settings)
     with Configurator(settings=settings) as config:
         config.include("cgs_portal")
         from .resources.root import root_factory
 
         config.set_root_factory(root_factory)
-    return config.make_wsgi_app()
+    settings = config.registry.settings
+    max_bytes = int(settings.get("cgs.max_body_bytes") or DEFAULT_MAX_BODY_BYTES)
+    # Outermost: pyramid_retry copies the body before any tween could refuse it.
+    return BodyLimit(config.make_wsgi_app(), max_bytes, hsts=hsts_enabled(settings))
 
 
 def includeme(config):
@@ -56,10 +105,12 @@ def includeme(config):
     settings.setdefault("retry.attempts", "3")
     settings.setdefault("pyramid.default_locale_name", "zh_Hant")
     secret = settings.get("cgs.session_secret")
-    if not secret:
-        raise ValueError("cgs.session_secret is required (set CGS_SESSION_SECRET in production)")
-    if len(secret) < 32:
-        raise ValueError("cgs.session_secret must be at least 32 characters long")
+    # `cgs.production = true` (production.ini) marks a deployment for real users: it then
+    # refuses a guessable secret and starts only with cgs.public_url set.
+    production = asbool(settings.get("cgs.production", False))
+    check_session_secret(secret, production=production)
+    if production:
+        check_public_url(settings.get("cgs.public_url"))
 
     config.include("pyramid_chameleon")
     config.include("pyramid_tm")

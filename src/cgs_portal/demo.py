@@ -174,8 +174,9 @@ def load_demo(root, registry, settings) -> list[str]:
     lines.append("Demo logins (development only; passwords are shown this once):")
     for login, password, name in created:
         lines.append(f"  {login:<16} {password}   {name}")
-    lines.append("Open http://localhost:6543/ — the captcha is the 5 digits in the image.")
-    lines.append("Mail (activation links …) is listed at http://localhost:6543/dev-outbox")
+    base = settings.get("cgs.served_at", "http://localhost:6543")  # cgs-init reads [server:main]
+    lines.append(f"Open {base}/ — the captcha is the 5 digits in the image.")
+    lines.append(f"Mail (activation links …) is listed at {base}/dev-outbox")
     lines.append("=" * 72)
     return lines
 

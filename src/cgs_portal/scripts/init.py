@@ -8,10 +8,31 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pyramid.settings import asbool
+from pyramid.settings import asbool, aslist
 
 from ..evolve import APP_KEY, LATEST, evolve
 from .common import portal_env
+
+
+def served_at_url(config_uri: str) -> str:
+    """The browser address of the ini's ``[server:main]`` (its first ``listen`` entry)."""
+    import plaster
+
+    try:
+        server = plaster.get_settings(config_uri, "server:main")
+    except Exception:  # no server section: pserve's default
+        server = {}
+    listen = aslist(server.get("listen", ""))
+    if listen:
+        host, _, port = listen[0].rpartition(":")
+    else:
+        host, port = server.get("host", "localhost"), server.get("port", "6543")
+    host = host.strip("[]")
+    if host in ("", "*", "0.0.0.0", "::"):  # every interface: this machine answers too
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port or 80}"
 
 
 def main(argv=None):
@@ -30,7 +51,8 @@ def main(argv=None):
         if asbool(settings.get("cgs.demo", False)):
             from ..demo import load_demo
 
-            for line in load_demo(root, registry, settings):
+            served_at = {**settings, "cgs.served_at": served_at_url(args.config_uri)}
+            for line in load_demo(root, registry, served_at):
                 print(line)
             tm.get().note("cgs-init: demo data")
             tm.commit()
