@@ -63,7 +63,7 @@ def annotate_workbook(data: bytes, problems) -> bytes:
     problem list is still the answer, the marked-up copy only a convenience."""
     try:
         return _annotate(bytes(data), problems)
-    except (zipfile.BadZipFile, zlib.error, EOFError, FileRefused) as damaged:
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, FileRefused) as damaged:
         # A damaged member the validator's reader tolerated: the user's file, not our bug.
         log.warning('workbook not annotated, the file is damaged: %s', damaged)
         return bytes(data)

@@ -76,22 +76,15 @@ class SheetChecks(ProblemLog):
             if first is None:
                 first = (title, spec)
         title, spec = first
-        if not seen_unit:
-            ref = spec.meta_cells['unit_code'][1]
-            self.add(Problem(sheet=title, sheet_key=spec.key, row=1,
-                             column=ref.rstrip('0123456789'), header='單位代碼',
-                             value='', message='未填寫單位代碼',
-                             fix=f'請填入本單位代碼 {ctx.unit_code}',
-                             severity='error', kind='missing',
-                             category='header'))
-        if not seen_month:
-            ref = spec.meta_cells['year_month'][1]
-            self.add(Problem(sheet=title, sheet_key=spec.key, row=1,
-                             column=ref.rstrip('0123456789'), header='填報年月',
-                             value='', message='未填寫填報年月',
-                             fix=f'請填入 {ctx.roc_year}年{ctx.month}月',
-                             severity='error', kind='missing',
-                             category='header'))
+        missing = ((seen_unit, 'unit_code', '單位代碼', f'請填入本單位代碼 {ctx.unit_code}'),
+                   (seen_month, 'year_month', '填報年月', f'請填入 {ctx.roc_year}年{ctx.month}月'))
+        for seen, cell_name, header, fix in missing:
+            if not seen:
+                ref = spec.meta_cells[cell_name][1]
+                self.add(Problem(sheet=title, sheet_key=spec.key, row=1,
+                                 column=ref.rstrip('0123456789'), header=header, value='',
+                                 message=f'未填寫{header}', fix=fix, severity='error',
+                                 kind='missing', category='header'))
         return None
 
     # -- one data sheet ---------------------------------------------------------------
