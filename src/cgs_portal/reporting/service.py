@@ -177,9 +177,8 @@ def check_fileable(unit, year: int, month: int, today: dt.date) -> None:
 
 
 def office_advice() -> str:
-    from ..site.pages import CONTACTS
+    from ..contacts import OFFICE as office
 
-    office = CONTACTS["office"]
     return (f"跨學期或非本學年度的修改請致電承辦學校（{office['name']}）：電話 {office['phone']}，"
             f"電子郵件 {office['email']}，告知大略修改原因與修改的年月份報表。")
 
@@ -412,8 +411,4 @@ def queue(resource) -> OOBTree:
     """The national queue of pending amendment requests (root.amendment_queue)."""
     from ..resources import find_root
 
-    root = find_root(resource)
-    tree = getattr(root, "amendment_queue", None)
-    if tree is None:
-        tree = root.amendment_queue = OOBTree()
-    return tree
+    return find_root(resource).amendment_queue  # created by the reporting evolve step
