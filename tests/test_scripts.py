@@ -8,7 +8,8 @@ import transaction
 from ZODB import DB
 from ZODB.FileStorage import FileStorage
 
-from cgs_portal.evolve import APP_KEY, LATEST, STEPS
+from cgs_portal import main
+from cgs_portal.evolve import APP_KEY, describe, latest, steps
 from cgs_portal.scripts import import_units, init
 
 
@@ -34,7 +35,18 @@ def open_db(tmp_path):
     return DB(FileStorage(str(tmp_path / "Data.fs"), blob_dir=str(tmp_path / "blobs")))
 
 
+def registered_steps(tmp_path):
+    """The evolve steps every concern registers, and the versions they lead to."""
+    app = main({}, **{"zodbconn.uri": f"file://{tmp_path}/Steps.fs", "cgs.session_secret": "s" * 40})
+    try:
+        return steps(app.registry), describe(latest(app.registry))
+    finally:
+        for db in app.registry._zodb_databases.values():
+            db.close()
+
+
 def test_init_creates_and_is_idempotent(ini, tmp_path, capsys):
+    STEPS, LATEST = registered_steps(tmp_path)
     config = ini()
     assert init.main([config]) == 0
     first = capsys.readouterr().out

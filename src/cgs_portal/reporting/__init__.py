@@ -19,6 +19,7 @@ def includeme(config):
     for version_id, kind, label in TEMPLATE_DOCUMENTS:
         config.add_document_link(label, template_view_name(version_id, kind),
                                  "工作填報的上傳格式（請以空白表格填寫，勿上傳填報範例）")
+    config.include(".evolve")
     config.add_role_menu_item("admin", "amendments", "申請修改審核")
     from .views import add_template_views
 

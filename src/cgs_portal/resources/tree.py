@@ -207,7 +207,50 @@ class MonthlyReport(Persistent):
 
 
 class TemplateVersions(Folder):
+    """/templates: the published workbook versions, read from their one source.
+
+    ``workbook.schema.VERSIONS`` is that source; nothing is copied into the database.
+    """
+
     title = "填報表格版本"
+
+    def _version(self, spec) -> TemplateVersion:
+        version = TemplateVersion(spec.id, spec.family, spec.first_academic_year, spec.label)
+        version.__name__, version.__parent__ = spec.id, self
+        return version
+
+    def __getitem__(self, name):
+        from ..workbook.schema import VERSIONS
+
+        return self._version(VERSIONS[name])
+
+    def get(self, name, default=None):
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+    def __contains__(self, name):
+        from ..workbook.schema import VERSIONS
+
+        return name in VERSIONS
+
+    def keys(self, min=None, max=None):  # noqa: A002 - BTree vocabulary
+        from ..workbook.schema import VERSIONS
+
+        return [k for k in VERSIONS if (min is None or k >= min) and (max is None or k <= max)]
+
+    def __iter__(self):
+        return iter(self.keys())
+
+    def __len__(self):
+        return len(self.keys())
+
+    def values(self, min=None, max=None):  # noqa: A002
+        return [self[k] for k in self.keys(min, max)]
+
+    def items(self, min=None, max=None):  # noqa: A002
+        return [(k, self[k]) for k in self.keys(min, max)]
 
 
 class TemplateVersion(Persistent):
