@@ -118,3 +118,16 @@ def test_import_units_refuses_a_bad_file(ini, tmp_path, capsys):
     bad.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
     assert import_units.main([ini(), str(bad)]) == 2
     assert "cgs-import-units:" in capsys.readouterr().err
+
+
+def test_an_old_database_keeps_its_steps_and_runs_only_the_new_ones(app, portal):
+    """A root evolved by the single-number schema (version 5) maps onto the per-concern record."""
+    from cgs_portal.evolve import evolved, pending
+
+    with portal() as root:
+        del root.evolved
+        root.schema_version = 5
+        record = evolved(root)
+        assert record["portal"] == 1 and record["site"] == 1 and record["reporting"] == 1
+        labels = [step.label for step in pending(root, app.registry)]
+        assert labels[0].startswith("portal 2") and not any(s.startswith("site") for s in labels)

@@ -142,4 +142,5 @@ def officials(request):
     staff = [a for a in root["accounts"].values() if a.role != "unit"]
     county_names = dict(counties)
     return {**values, "page_title": "建立帳號", "staff": staff, "roles": dict(OFFICIAL_ROLES),
-            "status_labels": STATUS_LABELS, "county_names": county_names}
+            "status_labels": STATUS_LABELS, "county_names": county_names,
+            "link_hours": tokens.LIFETIME_HOURS}
