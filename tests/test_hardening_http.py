@@ -125,7 +125,7 @@ def test_webtest_post_above_the_cap_gets_413(capped):
 
 
 def test_default_cap_is_a_little_above_the_upload_limit(app):
-    from cgs_portal.reporting.engine import MAX_BYTES
+    from cgs_portal.reporting.intake import MAX_BYTES
     from cgs_portal.site.limits import DEFAULT_MAX_BODY_BYTES
 
     assert MAX_BYTES + 64 * 1024 < app.max_bytes == DEFAULT_MAX_BODY_BYTES <= 2 * MAX_BYTES

@@ -8,7 +8,8 @@ import transaction
 from ZODB import DB
 from ZODB.FileStorage import FileStorage
 
-from cgs_portal.evolve import APP_KEY, LATEST, STEPS
+from cgs_portal import main
+from cgs_portal.evolve import APP_KEY, describe, latest, steps
 from cgs_portal.scripts import import_units, init
 
 
@@ -34,7 +35,18 @@ def open_db(tmp_path):
     return DB(FileStorage(str(tmp_path / "Data.fs"), blob_dir=str(tmp_path / "blobs")))
 
 
+def registered_steps(tmp_path):
+    """The evolve steps every concern registers, and the versions they lead to."""
+    app = main({}, **{"zodbconn.uri": f"file://{tmp_path}/Steps.fs", "cgs.session_secret": "s" * 40})
+    try:
+        return steps(app.registry), describe(latest(app.registry))
+    finally:
+        for db in app.registry._zodb_databases.values():
+            db.close()
+
+
 def test_init_creates_and_is_idempotent(ini, tmp_path, capsys):
+    STEPS, LATEST = registered_steps(tmp_path)
     config = ini()
     assert init.main([config]) == 0
     first = capsys.readouterr().out
@@ -106,3 +118,16 @@ def test_import_units_refuses_a_bad_file(ini, tmp_path, capsys):
     bad.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
     assert import_units.main([ini(), str(bad)]) == 2
     assert "cgs-import-units:" in capsys.readouterr().err
+
+
+def test_an_old_database_keeps_its_steps_and_runs_only_the_new_ones(app, portal):
+    """A root evolved by the single-number schema (version 5) maps onto the per-concern record."""
+    from cgs_portal.evolve import evolved, pending
+
+    with portal() as root:
+        del root.evolved
+        root.schema_version = 5
+        record = evolved(root)
+        assert record["portal"] == 1 and record["site"] == 1 and record["reporting"] == 1
+        labels = [step.label for step in pending(root, app.registry)]
+        assert labels[0].startswith("portal 2") and not any(s.startswith("site") for s in labels)

@@ -134,7 +134,7 @@ def includeme(config):
     config.set_default_csrf_options(require_csrf=True)
 
     config.include(".clock")
-    config.include(".security")
+    config.include(".evolve")  # first: the other concerns add their evolution steps
     config.include(".mail")
     config.include(".forms")
     config.include(".site")

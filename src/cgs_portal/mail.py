@@ -14,13 +14,18 @@ import os
 import secrets
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 from pyramid_mailer import mailer_factory_from_settings
 from pyramid_mailer.interfaces import IMailer
 from pyramid_mailer.mailer import Mailer
 from pyramid_mailer.message import Message
 
+from . import contacts
+
 DEFAULT_SENDER = "cgs-portal@localhost"
+SUBJECT_PREFIX = f"【{contacts.SITE_NAME}】"  # every mail of the portal, whichever concern sends it
+FOOTER = "cgs_portal:templates/mail/footer.txt"
 
 
 class DirectoryMailer:
@@ -53,14 +58,48 @@ def includeme(config):
     config.add_request_method(get_mailer, "mailer", reify=True)
 
 
+def public_url(settings, request=None) -> str:
+    """The portal's address for mails: ``cgs.public_url`` when set, else the request's."""
+    base = (settings or {}).get("cgs.public_url")
+    if base:
+        return base.rstrip("/")
+    if request is not None:
+        return request.application_url
+    return "http://localhost:6543"
+
+
+def portal_link(request, name: str, **query) -> str:
+    """An absolute link to the view ``name`` of the portal root, for a mail."""
+    url = f"{public_url(request.registry.settings, request)}/{name}"
+    return url + ("?" + urlencode(query) if query else "")
+
+
+def render_text(template: str, values: dict, request) -> str:
+    """A Chameleon text template (``.txt``: no HTML escaping, links stay intact) as a str."""
+    from pyramid.renderers import render
+
+    text = render(template, values, request=request)
+    return text.decode("utf-8") if isinstance(text, bytes) else text
+
+
+def footer(request) -> str:
+    """Who sent the mail, the portal's address and the helpdesk (the end of every mail)."""
+    return render_text(FOOTER, {"site_name": contacts.SITE_NAME, "portal_url": public_url(
+        request.registry.settings, request) + "/", "helpdesk": contacts.HELPDESK,
+        "helpdesk_phone": contacts.HELPDESK_PHONE}, request)
+
+
 def send_mail(request, to: str | list[str], subject: str, body: str) -> Message:
-    """Send a plain-text message; it leaves only if the transaction commits."""
+    """Send a plain-text message; it leaves only if the transaction commits.
+
+    Every mail gets the portal's subject prefix and footer here, so no sender repeats them.
+    """
     settings = request.registry.settings
     message = Message(
-        subject=subject,
+        subject=SUBJECT_PREFIX + subject,
         sender=settings.get("mail.default_sender", DEFAULT_SENDER),
         recipients=[to] if isinstance(to, str) else list(to),
-        body=body,
+        body=body.rstrip("\n") + "\n\n" + footer(request),
     )
     if settings.get("mail.queue_path") and not settings.get("mail.debug_dir"):
         request.mailer.send_to_queue(message)

@@ -1,15 +1,12 @@
-"""Security: permission names, principals, and the session-based security policy.
+"""Security vocabulary: permission names, roles and principals.
 
-Identity is the account stored in the ZODB; the session holds only the login,
-a per-login session id and the account's session epoch, so that a password
-change, e-mail change, reset or disablement ends every other session at once.
+The security policy that finds who is logged in is authentication, so it lives
+with the accounts (``accounts.policy``); this module imports nothing of the
+package, and everything may import it.
 """
 from __future__ import annotations
 
 import secrets
-
-from pyramid.authentication import SessionAuthenticationHelper
-from pyramid.authorization import ACLHelper, Authenticated, Everyone
 
 
 class Perm:
@@ -58,55 +55,3 @@ def user_principal(login: str) -> str:
 
 def new_session_id() -> str:
     return secrets.token_urlsafe(18)
-
-
-class PortalSecurityPolicy:
-    """Session authentication against ZODB accounts, ACL authorization."""
-
-    def __init__(self):
-        self.helper = SessionAuthenticationHelper(prefix="cgs.")
-        self.acl = ACLHelper()
-
-    def identity(self, request):
-        """The logged-in, still valid Account, or None."""
-        if "cgs_identity" in request.__dict__:
-            return request.__dict__["cgs_identity"]
-        account = None
-        userid = self.helper.authenticated_userid(request)
-        if userid:
-            from .accounts.models import find_account
-
-            stored = find_account(request, userid)
-            sid = request.session.get("cgs.sid")
-            if stored is not None and stored.session_is_valid(sid):
-                account = stored
-        request.__dict__["cgs_identity"] = account
-        return account
-
-    def authenticated_userid(self, request):
-        account = self.identity(request)
-        return account.login if account is not None else None
-
-    def effective_principals(self, request):
-        principals = [Everyone]
-        account = self.identity(request)
-        if account is not None:
-            principals += [Authenticated, user_principal(account.login)]
-            principals += account.principals()
-        return principals
-
-    def permits(self, request, context, permission):
-        return self.acl.permits(context, self.effective_principals(request), permission)
-
-    def remember(self, request, userid, sid=None, **kw):
-        request.session["cgs.sid"] = sid
-        request.__dict__.pop("cgs_identity", None)
-        return self.helper.remember(request, userid, **kw)
-
-    def forget(self, request, **kw):
-        request.__dict__.pop("cgs_identity", None)
-        return self.helper.forget(request, **kw)
-
-
-def includeme(config):
-    config.set_security_policy(PortalSecurityPolicy())

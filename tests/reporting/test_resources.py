@@ -7,6 +7,7 @@ import pytest
 
 from cgs_portal.accounts.units import find_unit
 from cgs_portal.reporting import rules, workflow
+from cgs_portal.reporting.evolve import step_1_queue_and_counters
 from cgs_portal.resources import Counties, County, PortalRoot, Unit, unit_of
 
 NOW = dt.datetime(2024, 10, 3, 9, 0)
@@ -21,6 +22,7 @@ def tree():
     new_taipei = counties.add("65000", County("65000", "新北市"))
     taipei.add("313601", Unit("313601", "臺北示範國小", "國小", "63000"))
     new_taipei.add("013601", Unit("013601", "新北示範國小", "國小", "65000", opened_on=dt.date(2024, 9, 1)))
+    step_1_queue_and_counters(root, None)  # the containers an evolved database has
     return root
 
 

@@ -12,11 +12,11 @@ from ..resources import PortalRoot
 from ..resources.root import get_app_root
 from ..security import ROLES, Perm
 from . import audit, mails, tokens
+from .flows import secret
 from .forms import make_form, process
 from .models import ACTIVE, DISABLED, PENDING, Account
 from .schemas import OFFICIAL_ROLES, OfficialSchema, ResetSchema
 from .units import CATEGORIES, find_unit, search_units
-from .views import secret
 
 STATUS_LABELS = {ACTIVE: "使用中", PENDING: "待開通", DISABLED: "已停用"}
 
@@ -142,4 +142,5 @@ def officials(request):
     staff = [a for a in root["accounts"].values() if a.role != "unit"]
     county_names = dict(counties)
     return {**values, "page_title": "建立帳號", "staff": staff, "roles": dict(OFFICIAL_ROLES),
-            "status_labels": STATUS_LABELS, "county_names": county_names}
+            "status_labels": STATUS_LABELS, "county_names": county_names,
+            "link_hours": tokens.LIFETIME_HOURS}

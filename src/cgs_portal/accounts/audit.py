@@ -47,16 +47,13 @@ class AuditEntry(Persistent):
 
 
 def audit_log(root) -> LOBTree:
-    log = getattr(root, "audit_log", None)
-    if log is None:
-        log = root.audit_log = LOBTree()
-    return log
+    return root.audit_log  # created by the accounts evolve step
 
 
 def record(request, event: str, login: str | None, detail: str = "", *, root=None):
     """Append an event (joins the request's transaction)."""
     from ..resources.root import get_app_root
-    from ..site.throttle import client_address
+    from .throttle import client_address
 
     root = root if root is not None else get_app_root(request)
     now: dt.datetime = request.clock.now()

@@ -7,7 +7,7 @@ import deform
 
 from ..forms import field_errors
 from ..resources.root import get_app_root
-from ..site import throttle
+from . import throttle
 
 
 def make_form(request, schema, button_title, formid, **bindings):

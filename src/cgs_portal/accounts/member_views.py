@@ -9,26 +9,15 @@ from pyramid.view import view_config
 from ..resources import PortalRoot
 from ..resources.root import get_app_root
 from ..security import ROLES, Perm
-from . import audit, mails
+from . import audit, mails, passwords
+from .flows import FORM, landing_url, required_page, start_email_change
 from .forms import make_form, process
 from .models import unit_login
 from .schemas import AccountSchema, ChangeLoginSchema, ChangePasswordSchema
 from .units import find_unit
-from .views import FORM, PASSWORD_RULES, start_email_change
 
 # Besides the required page itself, what such an account may still reach.
 GATE_OPEN = {"logout", "captcha.png", "test-captcha-code"}
-
-
-def required_page(request, account) -> str | None:
-    """The page this account must complete before anything else, or None."""
-    from ..site.views import password_expired
-
-    if account.needs_personal_id:
-        return "change-login"
-    if password_expired(account, request.clock.now()):
-        return "change-password"
-    return None
 
 
 @subscriber(ContextFound)
@@ -118,12 +107,10 @@ def change_password(request):
     response, values = process(request, form, success)
     if response is not None:
         return response
-    from ..site.views import password_expired
-
     intro = ["請輸入目前密碼及新密碼。變更後，此帳號在其他裝置上的登入會全部登出。"]
-    if password_expired(account, now):
-        intro.insert(0, "您的密碼已超過 180 天未變更（或須重新設定），請先修改密碼才能繼續使用系統。")
-    return {**values, "page_title": "修改密碼", "rules": PASSWORD_RULES, "intro": intro}
+    if passwords.expired(account, now):
+        intro.insert(0, f"您的密碼已超過 {passwords.MAX_AGE_DAYS} 天未變更（或須重新設定），請先修改密碼才能繼續使用系統。")
+    return {**values, "page_title": "修改密碼", "rules": passwords.rules(), "intro": intro}
 
 
 # 變更登入帳號 -----------------------------------------------------------------------
@@ -148,8 +135,6 @@ def change_login(request):
         # The session follows the account to its new key (same session id): no new login needed.
         remember(request, new, sid=request.session.get("cgs.sid"))
         request.session.flash(f"登入帳號已變更為「{new}」，下次登入請使用此帳號。", "info")
-        from ..site.views import landing_url
-
         return HTTPFound(location=landing_url(request, account))
 
     response, values = process(request, form, success)

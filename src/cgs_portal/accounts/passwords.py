@@ -95,3 +95,27 @@ def password_problems(
 
 def _strip_digits(text: str) -> str:
     return text.rstrip("0123456789!@#$%^&*.") or text
+
+MAX_AGE_DAYS = 180  # a password older than this must be changed before anything else
+
+
+def rules() -> list[str]:
+    """The password rules as the forms state them, numbers from the constants that enforce them."""
+    return [
+        f"新密碼長度至少需要 {MIN_LENGTH} 碼，最長 {MAX_LENGTH} 碼（限半形文字）。",
+        "密碼組合需要有 1 個大寫英文字母、1 個小寫英文字母、1 個數字；登入時英文大小寫須相同。",
+        "不可包含學校或單位代碼、個人帳號，也不可包含身分證字號或類似格式（如 A123456789）。",
+        f"不可使用常見、易猜測的密碼，也不可與最近 {HISTORY} 次使用過的密碼相同。",
+    ]
+
+
+def length_hint() -> str:
+    return f"{MIN_LENGTH} 至 {MAX_LENGTH} 碼，至少要有 1 個大寫英文字母、1 個小寫英文字母、1 個數字"
+
+
+def expired(account, now) -> bool:
+    """True when ``account`` must set a new password first (told to, or older than MAX_AGE_DAYS)."""
+    changed = account.password_changed_at
+    return bool(account.must_change_password) or (
+        changed is not None and (now - changed).days >= MAX_AGE_DAYS
+    )

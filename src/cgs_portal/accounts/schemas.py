@@ -10,10 +10,10 @@ import re
 import colander
 import deform
 
+from ..contacts import HELPDESK_PHONE
 from ..forms import REQUIRED, CSRFSchema
-from ..site.pages import HELPDESK_PHONE
 from .models import PERSONAL_ID_PATTERN, RESET_REASONS, unit_login
-from .passwords import MAX_LENGTH, password_problems
+from .passwords import MAX_LENGTH, length_hint, password_problems
 from .units import CATEGORIES, find_unit
 
 PHONE = re.compile(
@@ -151,7 +151,7 @@ class RegisterSchema(CSRFSchema):
     category = _category()
     unit_code = _unit_code()
     personal_id = _personal_id()
-    password = _password(description="8 至 20 碼，至少要有 1 個大寫英文字母、1 個小寫英文字母、1 個數字")
+    password = _password(description=length_hint())
     password_repeat = _password("請再輸入一次密碼")
     name = _name()
     phone = _phone()
@@ -197,7 +197,7 @@ class ForgotPasswordSchema(CSRFSchema):
     login = _text("帳號", widget=deform.widget.TextInputWidget(autocomplete="username"),
                   description="例：010300_a001", validator=colander.Length(max=40, max_err="帳號太長。"))
     email = _email("Email（建立帳號時設定的電子信箱）")
-    password = _password("新密碼", description="8 至 20 碼，至少要有 1 個大寫英文字母、1 個小寫英文字母、1 個數字")
+    password = _password("新密碼", description=length_hint())
     password_repeat = _password("請再輸入一次新密碼")
 
     def validator(self, node, value):
@@ -224,7 +224,7 @@ class AccountSchema(CSRFSchema):
 
 class ChangePasswordSchema(CSRFSchema):
     current = _password("目前密碼", autocomplete="current-password")
-    password = _password("新密碼", description="8 至 20 碼，至少要有 1 個大寫英文字母、1 個小寫英文字母、1 個數字")
+    password = _password("新密碼", description=length_hint())
     password_repeat = _password("請再輸入一次新密碼")
 
     def validator(self, node, value):
@@ -258,7 +258,7 @@ class ChangeLoginSchema(CSRFSchema):
 
 
 class SetPasswordSchema(CSRFSchema):
-    password = _password("密碼", description="8 至 20 碼，至少要有 1 個大寫英文字母、1 個小寫英文字母、1 個數字")
+    password = _password("密碼", description=length_hint())
     password_repeat = _password("請再輸入一次密碼")
 
     def validator(self, node, value):

@@ -7,8 +7,8 @@ the console; the person at the console opens it and sets their own password.
 """
 from __future__ import annotations
 
+from ..mail import public_url
 from . import tokens
-from .mails import public_base
 from .models import PENDING, Account
 
 DEFAULT_LOGIN = "admin"
@@ -32,12 +32,12 @@ def ensure_first_admin(root, registry, settings) -> list[str]:
         return [f"cgs-init: account {login!r} exists and is not a pending administrator; "
                 "set cgs.first_admin_login to another id"]
     signed = tokens.issue(root, settings["cgs.session_secret"], tokens.SETUP, login, now)
-    url = f"{public_base(settings)}/set-password?t={signed}"
+    url = f"{public_url(settings)}/set-password?t={signed}"
     return [
         "",
         "=" * 72,
         f"cgs-init: no national administrator has a password yet. The first administrator ({login})",
-        "sets their own password through this one-time link (valid 24 hours; run cgs-init again",
+        f"sets their own password through this one-time link (valid {tokens.LIFETIME_HOURS} hours; run cgs-init again",
         "for a new one, which voids this one):",
         f"  {url}",
         "=" * 72,

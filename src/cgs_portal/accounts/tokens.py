@@ -17,6 +17,7 @@ from persistent import Persistent
 from persistent.list import PersistentList
 
 LIFETIME = dt.timedelta(hours=24)
+LIFETIME_HOURS = int(LIFETIME.total_seconds() // 3600)
 
 ACTIVATE = "activate"  # registration: open the account
 PASSWORD = "password"  # 忘記密碼: the new password (hash in payload) takes effect
@@ -84,10 +85,7 @@ class TokenStore(Persistent):
 
 
 def token_store(root) -> TokenStore:
-    store = getattr(root, "account_tokens", None)
-    if store is None:
-        store = root.account_tokens = TokenStore()
-    return store
+    return root.account_tokens  # created by the accounts evolve step
 
 
 def _serializer(secret: str) -> URLSafeSerializer:

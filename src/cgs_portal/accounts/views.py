@@ -7,11 +7,10 @@ from pyramid.view import view_config
 from ..resources import PortalRoot
 from ..resources.root import get_app_root
 from ..security import Perm
-from ..site import throttle
-from . import audit, mails, tokens
+from . import audit, mails, passwords, throttle, tokens
+from .flows import FORM, secret, start_email_change
 from .forms import make_form, process, rate_limit
 from .models import ACTIVE, DISABLED, PENDING, Account, unit_login
-from .passwords import hash_password, verify_password
 from .schemas import (
     ChangeEmailSchema,
     ForgotPasswordSchema,
@@ -20,18 +19,6 @@ from .schemas import (
     SetPasswordSchema,
 )
 from .units import CATEGORIES, find_unit, search_units, unit_label
-
-FORM = "cgs_portal:templates/accounts/form.pt"
-PASSWORD_RULES = [
-    "新密碼長度至少需要 8 碼，最長 20 碼（限半形文字）。",
-    "密碼組合需要有 1 個大寫英文字母、1 個小寫英文字母、1 個數字；登入時英文大小寫須相同。",
-    "不可包含學校或單位代碼、個人帳號，也不可包含身分證字號或類似格式（如 A123456789）。",
-    "不可使用常見、易猜測的密碼，也不可與最近 3 次使用過的密碼相同。",
-]
-
-
-def secret(request) -> str:
-    return request.registry.settings["cgs.session_secret"]
 
 
 def _scripts(request):
@@ -63,7 +50,7 @@ def unit_search_json(request):
 def _unit_page_values(request, search, lookup: bool, **values):
     """What register.pt shows for 新建帳號 (lookup=False) or 帳號查詢 (lookup=True)."""
     return {**search, **values, "page_title": "帳號查詢" if lookup else "新建帳號",
-            "scripts": _scripts(request), "lookup": lookup, "rules": [] if lookup else PASSWORD_RULES}
+            "scripts": _scripts(request), "lookup": lookup, "rules": [] if lookup else passwords.rules()}
 
 
 def _unit_form_page(request, search, form, success, *, lookup: bool):
@@ -171,13 +158,10 @@ def forgot_password(request):
         if matches:
             problems = account.password_problems(data["password"])
             if problems:
-                # Said by mail, not on screen: the page must not tell accounts apart.
-                mails._send(request, account.email, "忘記密碼：申請未完成", (
-                    f"{account.name} 您好：\n\n您為帳號「{account.login}」申請的新密碼不符合規定："
-                    f"{''.join(problems)}\n請重新申請並設定另一組密碼。"))
+                mails.password_refused(request, account, problems)
             else:
                 signed = tokens.issue(root, secret(request), tokens.PASSWORD, login, now,
-                                      payload=hash_password(data["password"]), address=account.email)
+                                      payload=passwords.hash_password(data["password"]), address=account.email)
                 mails.password_confirmation(request, account, signed, now + tokens.LIFETIME)
         audit.record(request, "password.forgot", login, "帳號與 Email 相符" if matches else "不相符")
         request.session.flash(FORGOT_ANSWER, "info")
@@ -186,7 +170,7 @@ def forgot_password(request):
     response, values = process(request, form, success)
     if response is not None:
         return response
-    return {**values, "page_title": "忘記密碼", "rules": PASSWORD_RULES,
+    return {**values, "page_title": "忘記密碼", "rules": passwords.rules(),
             "intro": ["請輸入帳號、建立帳號時設定的 Email 及新密碼。送出後系統會寄出確認信，"
                       "點選信中的連結後新密碼才會生效。",
                       "若帳號所註冊的信箱已不能使用，請致電系統客服申請帳號重置。"]}
@@ -199,15 +183,13 @@ def change_email(request):
 
     def success(data):
         root = get_app_root(request)
-        now = request.clock.now()
         login = data["login"].strip()
-        keys = [f"login:{login.lower()}", f"ip:{throttle.client_address(request)}"]
-        until = throttle.locked_until(root, keys, now)
+        until = throttle.password_locked_until(request, root, login)
         if until is not None:
             return f"失敗次數過多，已暫停受理，請於 {until:%H:%M} 後再試。"
         account = root["accounts"].get(login)
-        if account is None or not verify_password(account.password_hash, data["password"]):
-            throttle.record_failure(root, keys, now)
+        if account is None or not passwords.verify_password(account.password_hash, data["password"]):
+            throttle.password_failed(request, root, login)
             audit.record(request, "login.failed", login, "變更信箱：帳號或密碼錯誤")
             return "帳號或密碼錯誤，請重新輸入。"
         if account.status == DISABLED:
@@ -227,24 +209,10 @@ def change_email(request):
                       "若忘記密碼且註冊信箱已無法使用，請聯繫系統客服進行帳號重置（另需更換帳號）。"]}
 
 
-def start_email_change(request, account, new_email, *, keep_sid):
-    """Hold the new address, end other sessions, mail a confirmation link (and tell the old one)."""
-    root = get_app_root(request)
-    now = request.clock.now()
-    ended = account.request_email_change(new_email, keep_sid=keep_sid)
-    signed = tokens.issue(root, secret(request), tokens.EMAIL, account.login, now, payload=new_email,
-                          address=new_email)
-    mails.email_confirmation(request, account, new_email, signed, now + tokens.LIFETIME)
-    if account.email and account.email.lower() != new_email.lower():
-        mails.email_change_notice(request, account, new_email)
-    audit.record(request, "email.change", account.login, f"新信箱 {new_email}（待確認）")
-    return ended
-
-
 # E-mail links -----------------------------------------------------------------------
 PROBLEMS = {
     tokens.INVALID: "此連結無效（網址不完整或已被修改）。請確認是否完整複製信件中的連結。",
-    tokens.EXPIRED: "此連結已逾期（連結於寄出後 24 小時失效）。",
+    tokens.EXPIRED: f"此連結已逾期（連結於寄出後 {tokens.LIFETIME_HOURS} 小時失效）。",
     tokens.USED: "此連結已使用過（每個連結只能使用一次）。",
     tokens.SUPERSEDED: "此連結已失效：之後又寄出了一封新的信件，請使用最新一封信中的連結。",
 }
@@ -301,7 +269,7 @@ def apply_token(request, token, account):
         account.set_password_hash(token.payload, now)
         account.activate()  # the mailbox is proven
         account.end_other_sessions(None)
-        throttle.clear(root, [f"login:{account.login.lower()}"])
+        throttle.password_succeeded(root, account.login)
         audit.record(request, "password.reset", account.login, "以確認信完成重設密碼")
     elif token.purpose == tokens.EMAIL:
         account.confirm_email(token.payload)
@@ -347,7 +315,7 @@ def resend(request, token) -> str:
         signed = tokens.issue(root, secret(request), tokens.SETUP, account.login, now,
                               address=account.email)
         mails.set_password_invitation(request, account, signed, expires)
-    return "新的連結已寄出，請至信箱點選最新一封信中的連結（24 小時內有效）。"
+    return f"新的連結已寄出，請至信箱點選最新一封信中的連結（{tokens.LIFETIME_HOURS} 小時內有效）。"
 
 
 # 設定密碼 (officials and the first administrator) -----------------------------------------
@@ -382,4 +350,4 @@ def set_password(request):
     if response is not None:
         return response
     return {**page, **values, "problem": None, "can_resend": False, "login": account.login,
-            "rules": PASSWORD_RULES}
+            "rules": passwords.rules()}

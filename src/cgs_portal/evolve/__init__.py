@@ -1,116 +1,139 @@
-"""Database bootstrap and numbered, idempotent evolve steps.
+"""Numbered, idempotent evolve steps that each concern contributes (Substance D's habit).
 
-Each step is ``(number, note, function(root, registry))`` and runs in its own
-transaction; the root records the number of the last step applied. A fresh
-database runs every step once and is then fully evolved.
+A concern registers its steps in its ``includeme``::
+
+    config.add_evolution_step("accounts", 1, "audit log", step_audit_log)
+
+Steps are ``function(root, registry)``, numbered from 1 per concern and idempotent.
+``root.evolved`` records, per concern, the number of the last step applied. The
+core concern ``portal`` (the content tree) runs first, then the others in the order
+they were included; each runs its steps in number order, one transaction per step
+(``evolve``) with the step's note. A fresh database runs every step once and is then
+fully evolved. Databases from before per-concern steps carry ``root.schema_version``;
+``LEGACY_STEPS`` says which new steps that number had already done.
 """
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import transaction
+from persistent.mapping import PersistentMapping
 
-from ..accounts.models import Accounts
-from ..counties import COUNTIES
-from ..resources import Counties, County, PortalRoot, TemplateVersion, TemplateVersions
+from ..resources import PortalRoot
 
 log = logging.getLogger(__name__)
 
 APP_KEY = "cgs_portal"
+CORE = "portal"
+STEPS_KEY = "cgs_evolution_steps"
+
+# The single root schema version of old databases → the (concern, step) it had applied.
+LEGACY_STEPS = {1: (CORE, 1), 3: ("site", 1), 5: ("reporting", 1)}
 
 
-def step_1_tree(root, registry):
-    """Create the top-level folders and the 22 counties."""
-    if "counties" not in root:
-        root.add("counties", Counties())
-    if "accounts" not in root:
-        root.add("accounts", Accounts())
-    if "templates" not in root:
-        root.add("templates", TemplateVersions())
-    counties = root["counties"]
-    for code, name in COUNTIES.items():
-        if code not in counties:
-            counties.add(code, County(code, name))
+@dataclass(frozen=True)
+class Step:
+    concern: str
+    number: int
+    note: str
+    function: Callable
+
+    @property
+    def label(self) -> str:
+        return f"{self.concern} {self.number}: {self.note}"
 
 
-def step_2_template_versions(root, registry):
-    """Register the published workbook template versions."""
-    versions = root["templates"]
-    for version_id, family, first_ay, label in (
-        ("111", "A", 111, "111學年度版（學校）"),
-        ("113", "A", 113, "113學年度版（學校）"),
-        ("B111", "B", 111, "111學年度版（輔諮中心）"),
-        ("B113", "B", 113, "113學年度版（輔諮中心）"),
-    ):
-        if version_id not in versions:
-            versions.add(version_id, TemplateVersion(version_id, family, first_ay, label))
+def add_evolution_step(config, concern: str, number: int, note: str, function):
+    """Config directive: ``function(root, registry)`` is step ``number`` of ``concern``."""
+    function = config.maybe_dotted(function)
+    if number < 1:
+        raise ValueError("evolution steps are numbered from 1")
+
+    def register():
+        concerns = config.registry.__dict__.setdefault(STEPS_KEY, {})
+        concerns.setdefault(concern, {})[number] = Step(concern, number, note, function)
+
+    config.action(("cgs.evolution_step", concern, number), register)
 
 
-def step_3_announcements(root, registry):
-    """Seed the login page's announcement box with the guide's standing reminder."""
-    from ..site.announcements import Announcement
-
-    if not root.announcements:
-        root.announcements.append(
-            Announcement(
-                "【國教署業務宣導】請各單位按時填報（每月 1–10 日），若逾時未完成填報的學校"
-                "（輔諮中心）將由主管機關函文催報，煩請各單位務必留意！"
-            )
-        )
+def steps(registry) -> list[Step]:
+    """Every registered step in the order it runs (core first, then by concern, by number)."""
+    concerns = registry.__dict__.get(STEPS_KEY, {})
+    order = sorted(concerns, key=lambda name: name != CORE)  # stable: inclusion order after core
+    return [concerns[name][n] for name in order for n in sorted(concerns[name])]
 
 
-def step_5_reporting(root, registry):
-    """Amendment queue and per-county filing generation counters (conflict-free)."""
-    from BTrees.Length import Length
-    from BTrees.OOBTree import OOBTree
-
-    if getattr(root, "amendment_queue", None) is None:
-        root.amendment_queue = OOBTree()
-    for county in root["counties"].values():
-        if getattr(county, "filing_generation", None) is None:
-            county.filing_generation = Length()
+def latest(registry) -> dict[str, int]:
+    """The last step number of every concern: what a fully evolved database records."""
+    found = {}
+    for step in steps(registry):
+        found[step.concern] = step.number
+    return found
 
 
-STEPS = [
-    (1, "create the content tree and the counties", step_1_tree),
-    (2, "register template versions 111/113", step_2_template_versions),
-    (3, "seed announcements", step_3_announcements),
-    (5, "reporting: amendment queue, county filing counters", step_5_reporting),
-]
-LATEST = STEPS[-1][0]
+def describe(versions: dict[str, int]) -> str:
+    return ", ".join(f"{concern} {number}" for concern, number in versions.items()) or "none"
+
+
+def evolved(root) -> PersistentMapping:
+    """The per-concern record of applied steps (created here, from the legacy number if any)."""
+    record = getattr(root, "evolved", None)
+    if record is None:
+        record = root.evolved = PersistentMapping()
+        legacy = getattr(root, "schema_version", 0)
+        for number, (concern, step) in LEGACY_STEPS.items():
+            if legacy >= number:
+                record[concern] = max(record.get(concern, 0), step)
+    return record
+
+
+def pending(root, registry) -> list[Step]:
+    done = evolved(root)
+    return [step for step in steps(registry) if done.get(step.concern, 0) < step.number]
+
+
+def _apply(root, registry, step: Step) -> None:
+    step.function(root, registry)
+    evolved(root)[step.concern] = step.number
+
+
+def _app_root(zodb_root):
+    root = zodb_root.get(APP_KEY)
+    if root is None:
+        root = zodb_root[APP_KEY] = PortalRoot()
+    return root
 
 
 def bootstrap(zodb_root, registry):
     """Create the app root if missing and evolve it, in the current transaction."""
-    root = zodb_root.get(APP_KEY)
-    if root is None:
-        root = PortalRoot()
-        zodb_root[APP_KEY] = root
-    for number, _note, step in STEPS:
-        if root.schema_version < number:
-            step(root, registry)
-            root.schema_version = number
+    root = _app_root(zodb_root)
+    for step in pending(root, registry):
+        _apply(root, registry, step)
     return root
 
 
 def evolve(zodb_root, registry, tm=None) -> list[str]:
-    """Apply pending steps, one transaction each (committed on ``tm``); returns their notes."""
+    """Apply pending steps, one transaction each (committed on ``tm``); returns their labels."""
     tm = tm or transaction.manager
     applied = []
-    root = zodb_root.get(APP_KEY)
-    if root is None:
-        root = PortalRoot()
-        zodb_root[APP_KEY] = root
+    if zodb_root.get(APP_KEY) is None:
+        _app_root(zodb_root)
         tm.get().note("cgs: create the portal root")
         tm.commit()
         tm.begin()
-    for number, note, step in STEPS:
-        if root.schema_version < number:
-            step(root, registry)
-            root.schema_version = number
-            tm.get().note(f"cgs evolve step {number}: {note}")
-            tm.commit()
-            tm.begin()
-            applied.append(f"{number}: {note}")
-            log.info("evolve step %s applied: %s", number, note)
+    root = zodb_root[APP_KEY]
+    for step in pending(root, registry):
+        _apply(root, registry, step)
+        tm.get().note(f"cgs evolve {step.label}")
+        tm.commit()
+        tm.begin()
+        applied.append(step.label)
+        log.info("evolve step applied: %s", step.label)
     return applied
+
+
+def includeme(config):
+    config.add_directive("add_evolution_step", add_evolution_step)
+    config.include(".portal")

@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 
 from BTrees.OOBTree import OOBTree
+from pyramid.traversal import find_root
 
 from .. import calendar
+from ..contacts import OFFICE
 from . import workflow
 
 AMENDMENT_DAYS = 14
@@ -27,9 +29,7 @@ class Refused(Exception):
 
 
 def office_advice() -> str:
-    from ..site.pages import CONTACTS
-
-    office = CONTACTS["office"]
+    office = OFFICE
     return (f"跨學期或非本學年度的修改請致電承辦學校（{office['name']}）：電話 {office['phone']}，"
             f"電子郵件 {office['email']}，告知大略修改原因與修改的年月份報表。")
 
@@ -107,10 +107,4 @@ def check_serial(report, posted) -> None:
 
 def queue(resource) -> OOBTree:
     """The national queue of pending amendment requests (root.amendment_queue)."""
-    from ..resources import find_root
-
-    root = find_root(resource)
-    tree = getattr(root, "amendment_queue", None)
-    if tree is None:
-        tree = root.amendment_queue = OOBTree()
-    return tree
+    return find_root(resource).amendment_queue  # created by the reporting evolve step

@@ -55,9 +55,16 @@ class Folder(Persistent):
     __setitem__ = add
 
     def remove(self, name: str):
+        """Take the child ``name`` out; it no longer names this folder as its parent."""
         other = self.data.pop(name)
         self._num_objects.change(-1)
+        other.__parent__ = None
         return other
+
+    def clear(self) -> None:
+        """Drop every child at once (without loading them)."""
+        self.data = OOBTree()
+        self._num_objects = Length()
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.__name__!r} ({len(self)})>"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from BTrees.Length import Length
 from persistent import Persistent
 from persistent.list import PersistentList
 from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow, Authenticated, Everyone
@@ -59,6 +60,9 @@ class County(Folder):
         super().__init__()
         self.code = code
         self.name = name
+        # Bumped on every filing in the county (conflict-free); counties made before this
+        # attribute existed get theirs from the reporting evolve step.
+        self.filing_generation = Length()
 
     @property
     def title(self):
@@ -316,7 +320,50 @@ class MonthlyReport(Persistent):
 
 
 class TemplateVersions(Folder):
+    """/templates: the published workbook versions, read from their one source.
+
+    ``workbook.schema.VERSIONS`` is that source; nothing is copied into the database.
+    """
+
     title = "填報表格版本"
+
+    def _version(self, spec) -> TemplateVersion:
+        version = TemplateVersion(spec.id, spec.family, spec.first_academic_year, spec.label)
+        version.__name__, version.__parent__ = spec.id, self
+        return version
+
+    def __getitem__(self, name):
+        from ..workbook.schema import VERSIONS
+
+        return self._version(VERSIONS[name])
+
+    def get(self, name, default=None):
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+    def __contains__(self, name):
+        from ..workbook.schema import VERSIONS
+
+        return name in VERSIONS
+
+    def keys(self, min=None, max=None):  # noqa: A002 - BTree vocabulary
+        from ..workbook.schema import VERSIONS
+
+        return [k for k in VERSIONS if (min is None or k >= min) and (max is None or k <= max)]
+
+    def __iter__(self):
+        return iter(self.keys())
+
+    def __len__(self):
+        return len(self.keys())
+
+    def values(self, min=None, max=None):  # noqa: A002
+        return [self[k] for k in self.keys(min, max)]
+
+    def items(self, min=None, max=None):  # noqa: A002
+        return [(k, self[k]) for k in self.keys(min, max)]
 
 
 class TemplateVersion(Persistent):

@@ -10,7 +10,7 @@ import sys
 
 from pyramid.settings import asbool, aslist
 
-from ..evolve import APP_KEY, LATEST, evolve
+from ..evolve import APP_KEY, describe, evolve, latest
 from .common import portal_env
 
 
@@ -43,8 +43,8 @@ def main(argv=None):
         registry = env["registry"]
         applied = evolve(zodb_root, registry, tm=tm)
         root = zodb_root[APP_KEY]
-        print(f"cgs-init: schema version {root.schema_version} (latest {LATEST}); "
-              f"{len(applied)} step(s) applied")
+        print(f"cgs-init: schema version {describe(dict(root.evolved))} "
+              f"(latest {describe(latest(registry))}); {len(applied)} step(s) applied")
         for note in applied:
             print(f"  evolve {note}")
         settings = registry.settings

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pyramid.events import BeforeRender, subscriber
 
-from .. import calendar
+from .. import calendar, contacts
 
 # (view name, label) — the top menu before login, as in the guides.
 LOGIN_MENU = [
@@ -43,7 +43,8 @@ class Layout:
     def __init__(self, request):
         self.request = request
         self.account = request.identity
-        self.site_title = "高級中等以下學校輔導工作成果填報系統"
+        self.site_title = contacts.SITE_NAME
+        self.helpdesk_phone = contacts.HELPDESK_PHONE
 
     def url(self, name, *elements, **kw):
         root = self.request.root

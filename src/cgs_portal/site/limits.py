@@ -16,7 +16,7 @@ from html import escape
 
 from .headers import security_headers
 
-# A little above the portal's 10 MiB upload limit (reporting.engine.MAX_BYTES) plus the
+# A little above the portal's 10 MiB upload limit (reporting.intake.MAX_BYTES) plus the
 # multipart envelope, so a too-large workbook still gets the month page's own message.
 DEFAULT_MAX_BODY_BYTES = 12 * 1024 * 1024
 

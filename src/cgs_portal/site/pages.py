@@ -3,24 +3,10 @@ from __future__ import annotations
 
 from pyramid.view import view_config
 
+from ..accounts import passwords
+from ..contacts import CONTACTS
 from ..resources import PortalRoot
 from ..security import Perm
-
-CONTACTS = {
-    "office": {
-        "title": "承辦單位（Excel 報表細項詢問）",
-        "name": "國立彰化高級中學",
-        "phone": "04-7222121 分機 35207 或 35205",
-        "email": "rd@chsh.chc.edu.tw",
-    },
-    "helpdesk": {
-        "title": "系統開發單位（系統相關詢問）",
-        "name": "國立暨南國際大學資訊工程學系",
-        "phone": "049-2910960 分機 3765、3971、3785",
-        "email": "cgsbvc@mail.ncnu.edu.tw",
-    },
-}
-HELPDESK_PHONE = "049-2910960#3765、3971、3785"
 
 FAQ = [
     (
@@ -48,8 +34,9 @@ FAQ = [
     ),
     (
         "密碼有什麼規則？",
-        "長度 8–20 碼半形字元，至少包含 1 個大寫英文字母、1 個小寫英文字母及 1 個數字；"
-        "不可包含學校代碼、個人帳號或身分證字號，不可使用常見密碼，也不可與最近 3 次的密碼相同。",
+        f"長度 {passwords.MIN_LENGTH}–{passwords.MAX_LENGTH} 碼半形字元，至少包含 1 個大寫英文字母、"
+        "1 個小寫英文字母及 1 個數字；不可包含學校代碼、個人帳號或身分證字號，不可使用常見密碼，"
+        f"也不可與最近 {passwords.HISTORY} 次的密碼相同。",
     ),
     (
         "上傳後出現黃色、紅色的格子是什麼意思？",

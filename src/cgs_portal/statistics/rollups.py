@@ -21,10 +21,7 @@ _CACHE_LIMIT = 2048
 
 
 def generation(county) -> Length:
-    counter = getattr(county, "filing_generation", None)
-    if counter is None:
-        counter = county.filing_generation = Length()
-    return counter
+    return county.filing_generation  # created by the reporting evolve step, never on a read
 
 
 def note_filing(unit) -> None:

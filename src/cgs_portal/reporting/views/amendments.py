@@ -16,9 +16,9 @@ from ..schemas import AmendmentDecision, AmendmentRequest
 from . import tabs, who
 
 DECISION_MAILS = {
-    "approved": ("【輔導工作成果填報】{title} 修改申請已核准",
+    "approved": ("{title} 修改申請已核准",
                  "cgs_portal:templates/reporting/mail/amendment_approved.txt"),
-    "refused": ("【輔導工作成果填報】{title} 修改申請未核准",
+    "refused": ("{title} 修改申請未核准",
                 "cgs_portal:templates/reporting/mail/amendment_refused.txt"),
 }
 

@@ -6,9 +6,22 @@ from pyramid.view import view_config
 from ... import calendar
 from ...resources import PortalRoot, Unit
 from ...security import Perm
-from .. import intake, template_view_name
+from .. import intake
 from ..schemas import MonthQuery, read
 from . import own_unit, tabs, xlsx_response
+
+TEMPLATE_DOCUMENTS = (
+    ("113", "blank", "113學年度 填報表格（空白，學校）"),
+    ("113", "example", "113學年度 填報範例（學校）"),
+    ("113", "guide", "113學年度 填報表格說明（學校）"),
+    ("B113", "blank", "113學年度 填報表格（空白，輔諮中心）"),
+    ("111", "blank", "111學年度 填報表格（空白，學校）"),
+)
+
+
+def template_view_name(version_id: str, kind: str) -> str:
+    return f"template-{version_id}-{kind}.xlsx"
+
 
 
 @view_config(context=PortalRoot, name="filing", renderer="cgs_portal:templates/reporting/instructions.pt",
@@ -48,6 +61,10 @@ def template_download(version_id, kind):
 
 
 def add_template_views(config):
+    """The template downloads, and the ones 填報說明 lists as documents."""
+    for version_id, kind, label in TEMPLATE_DOCUMENTS:
+        config.add_document_link(label, template_view_name(version_id, kind),
+                                 "工作填報的上傳格式（請以空白表格填寫，勿上傳填報範例）")
     for version in intake.versions():
         for kind in intake.TEMPLATE_KINDS:
             config.add_view(template_download(version.id, kind), context=PortalRoot,

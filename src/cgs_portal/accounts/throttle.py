@@ -9,26 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from BTrees.OOBTree import OOBTree
 from persistent import Persistent
 from persistent.list import PersistentList
 
 WINDOW = dt.timedelta(minutes=15)
 LOCK_FOR = dt.timedelta(minutes=15)
 MAX_FAILURES = 5
+LOCK_MINUTES = int(LOCK_FOR.total_seconds() // 60)
 
 
 class Attempts(Persistent):
     def __init__(self):
         self.failures = PersistentList()
         self.locked_until = None
-
-
-def _store(root) -> OOBTree:
-    store = getattr(root, "throttle", None)
-    if store is None:
-        store = root.throttle = OOBTree()
-    return store
 
 
 def locked_until(root, keys, now: dt.datetime) -> dt.datetime | None:
@@ -48,7 +41,7 @@ def record_failure(
     root, keys, now: dt.datetime, *, limit: int = MAX_FAILURES, window=WINDOW, lock_for=LOCK_FOR
 ) -> bool:
     """Count a failure against every key; True when this failure locked one of them."""
-    store = _store(root)
+    store = root.throttle  # created by the accounts evolve step
     locked = False
     for key in keys:
         record = store.get(key)
@@ -80,3 +73,24 @@ def client_address(request) -> str:
         if forwarded:
             return forwarded.split(",")[0].strip()
     return request.client_addr or "unknown"
+
+
+# The password lockout (login and 變更信箱 share it): 5 failures in 15 minutes, per login and
+# per address, lock both for 15 minutes.
+def password_keys(request, login: str) -> list[str]:
+    return [f"login:{login.strip().lower()}", f"ip:{client_address(request)}"]
+
+
+def password_locked_until(request, root, login: str) -> dt.datetime | None:
+    """When the lockout of ``login`` (or of this address) ends, or None if not locked."""
+    return locked_until(root, password_keys(request, login), request.clock.now())
+
+
+def password_failed(request, root, login: str) -> bool:
+    """Count a wrong password; True when this failure started a lockout."""
+    return record_failure(root, password_keys(request, login), request.clock.now())
+
+
+def password_succeeded(root, login: str) -> None:
+    """A proven password ends the login's count (the address keeps its own)."""
+    clear(root, [f"login:{login.strip().lower()}"])

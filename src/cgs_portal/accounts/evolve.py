@@ -1,0 +1,41 @@
+"""The accounts' evolve steps: the containers authentication writes to."""
+from __future__ import annotations
+
+from BTrees.LOBTree import LOBTree
+from BTrees.OOBTree import OOBTree
+
+CONCERN = "accounts"
+
+
+def step_1_accounts(root, registry):
+    """The accounts folder (created by the core step on databases before per-concern steps)."""
+    from .models import Accounts
+
+    if "accounts" not in root:
+        root.add("accounts", Accounts())
+
+
+def step_2_throttle(root, registry):
+    """Failure counts of the rate limits and the password lockout."""
+    if getattr(root, "throttle", None) is None:
+        root.throttle = OOBTree()
+
+
+def step_3_audit_log(root, registry):
+    if getattr(root, "audit_log", None) is None:
+        root.audit_log = LOBTree()
+
+
+def step_4_account_tokens(root, registry):
+    """The records of the single-use e-mail links."""
+    from .tokens import TokenStore
+
+    if getattr(root, "account_tokens", None) is None:
+        root.account_tokens = TokenStore()
+
+
+def includeme(config):
+    config.add_evolution_step(CONCERN, 1, "the accounts folder", step_1_accounts)
+    config.add_evolution_step(CONCERN, 2, "rate-limit and lockout counts", step_2_throttle)
+    config.add_evolution_step(CONCERN, 3, "the audit log", step_3_audit_log)
+    config.add_evolution_step(CONCERN, 4, "e-mail link records", step_4_account_tokens)

@@ -1,0 +1,146 @@
+"""Login and logout: the captcha, the lockout, the account's state, the session."""
+from __future__ import annotations
+
+import colander
+import deform
+from pyramid.csrf import new_csrf_token
+from pyramid.httpexceptions import HTTPFound
+from pyramid.security import forget, remember
+from pyramid.view import view_config
+
+from ..forms import CSRFSchema, field_errors
+from ..resources import PortalRoot
+from ..resources.root import get_app_root
+from ..security import Perm, new_session_id
+from . import audit, throttle
+from .captcha import check_code
+from .flows import landing_url
+from .models import PENDING, find_account
+from .passwords import verify_password
+
+GENERIC_LOGIN_ERROR = "帳號、密碼或驗證碼錯誤，請重新輸入。"
+LOGIN_PAGE = "cgs_portal:templates/accounts/login.pt"
+
+
+class LoginSchema(CSRFSchema):
+    login = colander.SchemaNode(
+        colander.String(),
+        title="帳號",
+        missing_msg="請輸入帳號",
+        widget=deform.widget.TextInputWidget(autocomplete="username"),
+    )
+    password = colander.SchemaNode(
+        colander.String(),
+        title="密碼",
+        missing_msg="請輸入密碼",
+        widget=deform.widget.PasswordWidget(autocomplete="current-password"),
+    )
+    captcha = colander.SchemaNode(
+        colander.String(),
+        title="驗證",
+        missing_msg="請輸入圖片中的 5 位數字",
+        widget=deform.widget.TextInputWidget(template="captcha", autocomplete="off"),
+    )
+
+
+def login_form(request):
+    schema = LoginSchema().bind(request=request)
+    return deform.Form(schema, buttons=(deform.Button("submit", "登入"),), formid="login-form")
+
+
+def announcements(request):
+    return list(get_app_root(request).announcements)
+
+
+@view_config(context=PortalRoot, name="login", renderer=LOGIN_PAGE, permission=Perm.SITE_VIEW)
+def login_page(request):
+    request.override_renderer = LOGIN_PAGE
+    form = login_form(request)
+    error = None
+    if request.method == "POST" and "submit" in request.POST:
+        try:
+            appstruct = form.validate(request.POST.items())
+        except deform.ValidationFailure as failure:
+            form = failure.field
+            error = "；".join(field_errors(form)) or GENERIC_LOGIN_ERROR
+        else:
+            outcome = authenticate(request, appstruct)
+            if outcome.get("response") is not None:
+                return outcome["response"]
+            error = outcome["error"]
+            form = login_form(request)
+            form.set_appstruct({"login": appstruct["login"]})
+    return {"form": form.render(), "error": error, "announcements": announcements(request),
+            "came_from": request.params.get("came_from", ""), "page_title": "登入系統"}
+
+
+def authenticate(request, appstruct) -> dict:
+    """Check the captcha, throttles and password; log in or say what failed (generically)."""
+    root = get_app_root(request)
+    login = appstruct["login"].strip()
+    until = throttle.password_locked_until(request, root, login)
+    if until is not None:
+        check_code(request, appstruct["captcha"])  # used up either way
+        audit.record(request, "login.locked", login, "鎖定中仍嘗試登入", root=root)
+        return {"error": f"登入失敗次數過多，已暫停登入，請於 {until:%H:%M} 後再試。"
+                         " 若忘記密碼，請使用「忘記密碼」功能。"}
+    captcha_ok = check_code(request, appstruct["captcha"])
+    account = find_account(request, login)
+    password_ok = verify_password(account.password_hash if account else None, appstruct["password"])
+    if not (captcha_ok and password_ok and account is not None):
+        return {"error": _failed(request, root, login, captcha_ok)}
+    if not account.can_log_in:
+        return {"error": refusal(account)}
+    return {"response": _log_in(request, root, account)}
+
+
+def _failed(request, root, login, captcha_ok) -> str:
+    locked = throttle.password_failed(request, root, login)
+    audit.record(request, "login.failed", login, "驗證碼錯誤" if not captcha_ok else "帳號或密碼錯誤",
+                 root=root)
+    if not locked:
+        return GENERIC_LOGIN_ERROR
+    minutes = throttle.LOCK_MINUTES
+    audit.record(request, "login.locked", login,
+                 f"連續失敗 {throttle.MAX_FAILURES} 次，鎖定 {minutes} 分鐘", root=root)
+    return f"登入失敗次數過多，已暫停登入 {minutes} 分鐘，請稍後再試。"
+
+
+def refusal(account) -> str:
+    """Why an account with the right password may not log in (``can_log_in`` is False)."""
+    if account.status == PENDING:
+        return "帳號尚未開通：請至註冊的 Email 信箱點選開通帳號連結後再登入。"
+    if not account.is_active:
+        return "此帳號已停用（帳號重置）。請至「新建帳號」重新註冊，或聯繫系統客服。"
+    return "信箱變更尚未確認：請至新信箱點選確認連結後再登入。"
+
+
+def _log_in(request, root, account) -> HTTPFound:
+    """Start a fresh session for ``account`` and send it where it should land."""
+    throttle.password_succeeded(root, account.login)
+    response = HTTPFound(location=landing_url(request, account, request.params.get("came_from")))
+    request.session.invalidate()  # rotate the session on login
+    sid = new_session_id()
+    account.start_session(sid, request.clock.now())
+    response.headers.extend(remember(request, account.login, sid=sid))
+    new_csrf_token(request)
+    audit.record(request, "login.ok", account.login, root=root)
+    return response
+
+
+@view_config(context=PortalRoot, name="logout", request_method="POST", permission=Perm.SITE_VIEW)
+def logout(request):
+    account = request.identity
+    if account is not None:
+        account.end_session(request.session.get("cgs.sid"))
+        audit.record(request, "logout", account.login)
+    headers = forget(request)
+    request.session.invalidate()
+    request.session.flash("您已登出。", "info")
+    return HTTPFound(location=request.resource_url(request.root, "login"), headers=headers)
+
+
+@view_config(context=PortalRoot, name="logout", request_method="GET",
+             renderer="cgs_portal:templates/accounts/logout.pt", permission=Perm.SITE_VIEW)
+def logout_confirm(request):
+    return {"page_title": "登出"}
