@@ -137,3 +137,47 @@ def test_demo_directory_has_the_guide_example(demo_directory):
     with demo_directory() as root:
         names = [u.name for u in search_units(root, "高中職", "華僑")]
     assert names == ["國立華僑高級中等學校（示範）"]
+
+
+# Issue 10 item 19: the level is the directory file's, the code digit only a check. --------
+PRIMARY_7_8 = HEADER + (
+    "113,013601,新北市立示範國小,公立,[01]新北市,,,,\n"
+    "113,014701,新北市立示範七國小,公立,[01]新北市,,,,\n"
+    "113,014802,新北市立示範八國小,公立,[01]新北市,,,,\n"
+)
+
+
+def test_a_primary_directory_keeps_codes_with_7_or_8_as_level_digit():
+    rows, warnings = parse_directory(PRIMARY_7_8.encode(), level="國小")
+    assert [(r.code, r.level) for r in rows] == [
+        ("013601", "國小"), ("014701", "國小"), ("014802", "國小")]
+    # the digit is a consistency check, counted once, not one line per school
+    (warning,) = warnings
+    assert "2 code(s)" in warning and "國小" in warning
+
+
+def test_the_level_comes_from_the_file_name_or_its_heading():
+    rows, _ = parse_directory(PRIMARY_7_8.encode(), source_name="113學年度國民小學名錄.csv")
+    assert {r.level for r in rows} == {"國小"} and len(rows) == 3
+    headed = "113學年度國民小學名錄\n" + PRIMARY_7_8
+    rows, _ = parse_directory(headed.encode())
+    assert {r.level for r in rows} == {"國小"} and len(rows) == 3
+
+
+def test_a_file_that_names_no_level_is_refused_rather_than_losing_rows():
+    with pytest.raises(DirectoryError, match="--level"):
+        parse_directory(PRIMARY_7_8.encode(), source_name="schools.csv")
+
+
+def test_missing_units_are_counted_per_county_not_listed_one_per_line(portal):
+    many = HEADER + "".join(
+        f"113,01{n:04d},新北市立示範{n}國小,公立,[01]新北市,,,,\n" for n in range(3601, 3631)
+    ) + "".join(f"113,33{n:04d},臺北市立示範{n}國小,公立,[33]臺北市,,,,\n" for n in range(3601, 3606))
+    _import(portal, many)
+    plan = _import(portal, HEADER + "113,013601,新北市立示範3601國小,公立,[01]新北市,,,,\n")
+    assert len(plan.missing) == 34
+    report = plan.report()
+    assert "missing  新北市 29" in report and "missing  臺北市 5" in report
+    assert "013602" not in report  # the full list goes to a file (missing_list)
+    listed = plan.missing_list()
+    assert len(listed.splitlines()) == 34 and "013602\t新北市立示範3602國小\t新北市" in listed

@@ -131,3 +131,28 @@ def test_an_old_database_keeps_its_steps_and_runs_only_the_new_ones(app, portal)
         assert record["portal"] == 1 and record["site"] == 1 and record["reporting"] == 1
         labels = [step.label for step in pending(root, app.registry)]
         assert labels[0].startswith("portal 2") and not any(s.startswith("site") for s in labels)
+
+
+def test_import_units_takes_the_level_from_the_file_and_writes_the_missing_list(ini, tmp_path, capsys):
+    """Issue 10 item 19: 7/8 as the 4th character of a 國小 code is not a reason to skip it."""
+    config = ini()
+    header = "學年度,代碼,學校名稱,公/私立,縣市名稱\n"
+    csv_file = tmp_path / "113學年度國小名錄.csv"
+    csv_file.write_text(header + "".join(
+        f"113,01{n},新北市立示範{n}國小,公立,[01]新北市\n" for n in ("3601", "4701", "4702", "4801")
+    ), encoding="utf-8")
+    assert import_units.main([config, str(csv_file)]) == 0
+    out = capsys.readouterr().out
+    assert "added=4" in out and "skipped" not in out
+    unnamed = tmp_path / "schools.csv"
+    unnamed.write_text(csv_file.read_text("utf-8"), encoding="utf-8")
+    assert import_units.main([config, str(unnamed)]) == 2
+    assert "--level" in capsys.readouterr().err
+    unnamed.write_text(header + "113,013601,新北市立示範3601國小,公立,[01]新北市\n", encoding="utf-8")
+    report = tmp_path / "missing.tsv"
+    assert import_units.main([config, str(unnamed), "--level", "國小", "--dry-run",
+                              "--missing-report", str(report)]) == 0
+    out = capsys.readouterr().out
+    assert "missing  新北市 3" in out and str(report) in out
+    assert sorted(line.split("\t")[0] for line in report.read_text("utf-8").splitlines()) == [
+        "014701", "014702", "014801"]

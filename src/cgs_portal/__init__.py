@@ -104,6 +104,9 @@ def includeme(config):
     settings.setdefault("tm.manager_hook", "pyramid_tm.explicit_manager")
     settings.setdefault("retry.attempts", "3")
     settings.setdefault("pyramid.default_locale_name", "zh_Hant")
+    # Pyramid's locale negotiator reads the unprefixed key, which the Configurator derives
+    # from the ini only when it is created, not from a default set here.
+    settings.setdefault("default_locale_name", settings["pyramid.default_locale_name"])
     secret = settings.get("cgs.session_secret")
     # `cgs.production = true` (production.ini) marks a deployment for real users: it then
     # refuses a guessable secret and starts only with cgs.public_url set.

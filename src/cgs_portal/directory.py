@@ -4,18 +4,28 @@ No web code: ``plan_import`` compares the rows with the units in the tree and
 returns a change list; ``apply_import`` applies it. Units are never deleted;
 a unit missing from the file is only reported, unless the caller asks to
 close it (``close_missing``), and closing is effective-dated.
+
+The Ministry publishes one directory file per school level, so the level is the
+file's: given by the caller, or named in the file name or a heading line above
+the column titles. The 4th character of a code is only a consistency check: in
+counties with more than 100 primary schools the serial runs on into that digit
+(``014701`` is a 國小). A file that names no level (the mixed demo directory) is
+read by code digit, and refused as a whole if any code's digit names no level,
+so no school is ever dropped silently.
 """
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
+import itertools
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from .counties import AREA_TO_COUNTY, COUNTIES, county_code_by_name
 from .resources import Unit
-from .workbook.levels import CENTRE, DIGIT_OF_LEVEL, LEVEL_BY_DIGIT
+from .workbook.levels import CENTRE, DIGIT_OF_LEVEL, LEVEL_BY_DIGIT, LEVEL_WORDS
 
 CODE_RE = re.compile(r"^[0-9]{2}[0-9A-Z]{4}$")
 BRACKET_RE = re.compile(r"^\s*\[(\w+)\]\s*(.*)$")
@@ -33,6 +43,21 @@ COLUMN_ALIASES = {
     "網址": "url",
     "備註": "note",
 }
+
+
+#: At most this many missing units are listed one per line in the printed report.
+MISSING_INLINE = 10
+
+
+def level_named_in(text: str) -> str | None:
+    """The one school level that ``text`` (a file name or heading) names, or None."""
+    found = set()
+    rest = text or ""
+    for word, level in LEVEL_WORDS:
+        if word in rest:
+            found.add(level)
+            rest = rest.replace(word, " ")
+    return found.pop() if len(found) == 1 else None
 
 
 class DirectoryError(ValueError):
@@ -69,6 +94,16 @@ class ImportPlan:
             len(x) for x in (self.added, self.renamed, self.moved, self.updated, self.reopened)
         )
 
+    def missing_by_county(self) -> Counter:
+        """How many missing units each county has (by county name)."""
+        return Counter(COUNTIES.get(u.county_code, u.county_code) for u in self.missing)
+
+    def missing_list(self) -> str:
+        """Every missing unit, one ``code<TAB>name<TAB>county`` line each."""
+        return "".join(
+            f"{u.code}\t{u.name}\t{COUNTIES.get(u.county_code, u.county_code)}\n" for u in self.missing
+        )
+
     def report(self, close_missing: bool = False) -> str:
         lines = []
         for row in self.added:
@@ -81,9 +116,12 @@ class ImportPlan:
             )
         for unit, _row in self.reopened:
             lines.append(f"reopened {unit.code} {unit.name}")
-        for unit in self.missing:
-            action = "closed  " if close_missing else "missing "
-            lines.append(f"{action} {unit.code} {unit.name}")
+        action = "closed  " if close_missing else "missing "
+        if len(self.missing) <= MISSING_INLINE:
+            for unit in self.missing:
+                lines.append(f"{action} {unit.code} {unit.name}")
+        for county, count in sorted(self.missing_by_county().items(), key=lambda kv: (-kv[1], kv[0])):
+            lines.append(f"{action} {county} {count}")
         for warning in self.warnings:
             lines.append(f"warning  {warning}")
         lines.append(
@@ -103,25 +141,43 @@ def decode(data: bytes) -> str:
     raise DirectoryError("檔案編碼無法辨識，請使用 UTF-8 編碼的 CSV 檔。")
 
 
-def parse_directory(data: bytes, level: str | None = None) -> tuple[list[DirectoryRow], list[str]]:
-    """Rows of the MOE directory CSV (with or without BOM, 學年度 and 備註 optional)."""
-    text = decode(data)
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = next(reader)
-    except StopIteration as exc:
-        raise DirectoryError("檔案是空的。") from exc
+def _columns(header) -> dict:
     columns = {}
     for index, title in enumerate(header):
-        key = COLUMN_ALIASES.get(title.strip().strip('"'))
+        key = COLUMN_ALIASES.get(title.strip().strip('"').lstrip("\ufeff"))
         if key:
             columns[key] = index
+    return columns
+
+
+def parse_directory(
+    data: bytes, level: str | None = None, *, source_name: str = ""
+) -> tuple[list[DirectoryRow], list[str]]:
+    """Rows of the MOE directory CSV (with or without BOM, 學年度 and 備註 optional).
+
+    The level is ``level``, else the one named by a heading line above the column
+    titles, else the one named by ``source_name`` (the file name); with none, each
+    row's level comes from its code (a mixed file, such as the demo directory).
+    """
+    text = decode(data)
+    reader = csv.reader(io.StringIO(text))
+    first = list(itertools.islice(reader, 3))  # a title line or two may come first
+    if not first:
+        raise DirectoryError("檔案是空的。")
+    found = next((i for i, line in enumerate(first) if "code" in _columns(line)), None)
+    if found is None:
+        columns, headings = _columns(first[0]), []
+    else:
+        columns, headings = _columns(first[found]), [" ".join(line) for line in first[:found]]
+        reader = itertools.chain(first[found + 1:], reader)
+    level = level or level_named_in(" ".join(headings)) or level_named_in(source_name)
     for required in ("code", "name", "owner", "county"):
         if required not in columns:
             names = {"code": "代碼", "name": "學校名稱", "owner": "公/私立", "county": "縣市名稱"}
             raise DirectoryError(f"找不到「{names[required]}」欄位，請確認檔案為教育部學校名錄格式。")
     rows, warnings = [], []
-    for line, values in enumerate(reader, start=2):
+    unnamed_digits, other_level = Counter(), Counter()
+    for line, values in enumerate(reader, start=2 + len(headings)):
         if not any(v.strip() for v in values):
             continue
 
@@ -134,8 +190,9 @@ def parse_directory(data: bytes, level: str | None = None) -> tuple[list[Directo
             warnings.append(f"line {line}: unit code {code!r} is not a 6-character MOE code; skipped")
             continue
         row_level = level or _level_of(code)
+        if row_level is None or (level and _level_of(code) is None):
+            unnamed_digits[code[3]] += 1
         if row_level is None:
-            warnings.append(f"line {line}: cannot tell the school level of {code}; skipped")
             continue
         county_code = AREA_TO_COUNTY.get(code[:2])
         row_warnings = []
@@ -156,6 +213,7 @@ def parse_directory(data: bytes, level: str | None = None) -> tuple[list[Directo
         if level and code[3] != "C" and LEVEL_BY_DIGIT.get(code[3]) not in (level, None) and level in DIGIT_OF_LEVEL:
             # a 完全中學 / 國中小 section at another level: one unit per level (一學制一帳號)
             unit_code = code + DIGIT_OF_LEVEL[level]
+            other_level[LEVEL_BY_DIGIT[code[3]]] += 1
         rows.append(
             DirectoryRow(
                 line=line,
@@ -171,6 +229,22 @@ def parse_directory(data: bytes, level: str | None = None) -> tuple[list[Directo
             )
         )
         warnings.extend(row_warnings)
+    digits = "、".join(sorted(unnamed_digits))
+    if unnamed_digits and not level:
+        raise DirectoryError(
+            f"有 {sum(unnamed_digits.values())} 筆代碼的第 4 碼（{digits}）無法判斷學制，"
+            "檔名或標題也未標明學制；請以 --level 指定此名錄的學制（例：--level 國小）。"
+        )
+    if unnamed_digits:
+        warnings.append(
+            f"{sum(unnamed_digits.values())} code(s) have a 4th character ({digits}) that names no"
+            f" level; taken as {level}, the level of this directory file"
+        )
+    for other, count in sorted(other_level.items()):
+        warnings.append(
+            f"{count} code(s) name the level {other}; each is the {level} section of that school,"
+            f" imported as its own unit (code + {DIGIT_OF_LEVEL[level]})"
+        )
     return rows, warnings
 
 

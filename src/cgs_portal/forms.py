@@ -1,5 +1,11 @@
 """Deform set-up: our widget templates first, messages translated to zh-Hant.
 
+Deform's and Colander's messages come from the portal's own catalogues
+(``cgs_portal:locale/zh_Hant``), registered after theirs so they win: their zh_Hant
+catalogues mix in simplified characters (「提交的内容有誤」). A failed form shows one
+error summary, the page's (``field_errors``); ``templates/deform/form.pt`` drops
+Deform's banner.
+
 Every form schema derives from :class:`CSRFSchema` (Deform's session-backed
 token, which Pyramid's default CSRF storage checks on every POST).
 """
@@ -26,7 +32,8 @@ def includeme(config):
 
     settings = config.get_settings()
     templates_dir = Path(settings.get("cgs.templates_dir") or TEMPLATES_DIR)
-    config.add_translation_dirs("colander:locale/", "deform:locale/")
+    # Within one call later directories take precedence: the portal's catalogue last.
+    config.add_translation_dirs("colander:locale/", "deform:locale/", "cgs_portal:locale/")
     search_path = (str(templates_dir / "deform"), str(Path(deform.__file__).parent / "templates"))
     deform.Form.set_zpt_renderer(search_path, translator=_translator)
 
@@ -36,6 +43,9 @@ def field_errors(form: deform.Form) -> list[str]:
     messages = []
 
     def walk(field):
+        if field.error is not None and field.error.msg and field.children:
+            # a form- or section-level message (Deform's banner, which we do not render)
+            messages.append(_translator(field.errormsg))
         if field.error is not None and field.error.msg and not field.children:
             label = field.title or ""
             msg = field.error.msg

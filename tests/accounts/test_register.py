@@ -227,3 +227,27 @@ def test_login_id_preview_rendered_after_a_failed_post(testapp, kiosk):
     response = fill(register_form(testapp)[1], email="bad").submit("submit")
     assert response.html.find(id="login-preview").get_text() == "013502_chen01"
     assert PASSWORD  # the world's password is not the new one
+
+
+@pytest.fixture
+def many_mudan(portal, world):
+    """55 primary schools named 牡丹: one in 新北市, the rest in 屏東縣."""
+    with portal() as root:
+        add_unit(root, "013699", "市立牡丹國小", "國小", "65000")
+        for n in range(54):
+            add_unit(root, f"13{n + 6500:04d}", f"縣立牡丹國小{n:02d}", "國小", "10013")
+    return world
+
+
+def test_search_shows_the_county_and_counts_what_is_not_shown(testapp, many_mudan):
+    """Issue 10 item 27: 50 results, no more, no county — 市立 and 縣立 牡丹國小 looked alike."""
+    page = testapp.get("/register", params={"category": "國小", "q": "牡丹"})
+    assert "另有 5 筆，請輸入更完整的名稱" in page.text
+    labels = [o.get_text() for o in page.html.select("[name=unit_code] option")]
+    assert "013699 市立牡丹國小（新北市）" in labels
+    assert "136500 縣立牡丹國小00（屏東縣）" in labels
+    exact = testapp.get("/register", params={"category": "國小", "q": "市立牡丹"})
+    assert "另有" not in exact.text
+    data = testapp.get("/unit-search", params={"category": "國小", "q": "牡丹", "detail": "1"}).json
+    assert len(data["units"]) == 50 and data["more"] == 5
+    assert data["units"][1] == {"code": "136500", "name": "縣立牡丹國小00", "county": "屏東縣"}

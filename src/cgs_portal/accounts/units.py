@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from ..counties import COUNTIES
+
 # The account categories of the registration page (Unit.category values).
 CATEGORIES = ("國小", "國中", "高中職", "特殊教育學校", "輔諮中心")
 MAX_MATCHES = 50
@@ -22,9 +24,15 @@ def _normal(text: str) -> str:
 
 def search_units(root, category: str | None, keyword: str | None, limit: int = MAX_MATCHES) -> list:
     """Units of ``category`` whose name or code contains ``keyword`` (臺/台 alike), by code."""
+    return search_units_counted(root, category, keyword, limit)[0]
+
+
+def search_units_counted(root, category: str | None, keyword: str | None,
+                         limit: int = MAX_MATCHES) -> tuple[list, int]:
+    """The first ``limit`` matches of :func:`search_units` and how many match in all."""
     key = _normal(keyword)
     if not key or category not in CATEGORIES:
-        return []
+        return [], 0
     found = []
     for county in root["counties"].values():
         for unit in county.values():
@@ -33,8 +41,14 @@ def search_units(root, category: str | None, keyword: str | None, limit: int = M
             if key in _normal(unit.name) or key == unit.code.lower():
                 found.append(unit)
     found.sort(key=lambda u: u.code)
-    return found[:limit]
+    return found[:limit], len(found)
+
+
+def county_name(unit) -> str:
+    """The county a unit belongs to, by name (市立 and 縣立 schools can share a name)."""
+    return COUNTIES.get(unit.county_code, "")
 
 
 def unit_label(unit) -> str:
-    return f"{unit.code} {unit.name}"
+    county = county_name(unit)
+    return f"{unit.code} {unit.name}（{county}）" if county else f"{unit.code} {unit.name}"

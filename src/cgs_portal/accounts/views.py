@@ -18,7 +18,7 @@ from .schemas import (
     RegisterSchema,
     SetPasswordSchema,
 )
-from .units import CATEGORIES, find_unit, search_units, unit_label
+from .units import CATEGORIES, county_name, find_unit, search_units_counted, unit_label
 
 
 def _scripts(request):
@@ -29,22 +29,32 @@ def _unit_search(request):
     """The category/keyword search of the registration and lookup pages (GET, no JS needed)."""
     category = request.params.get("category", "")
     keyword = request.params.get("q", "").strip()[:40]
-    matches = search_units(get_app_root(request), category, keyword) if keyword else []
+    matches, total = (search_units_counted(get_app_root(request), category, keyword)
+                      if keyword else ([], 0))
     return {
         "categories": CATEGORIES,
         "category": category if category in CATEGORIES else "",
         "keyword": keyword,
         "matches": matches,
         "searched": bool(keyword),
+        "more": total - len(matches),  # shown as 「另有 N 筆」: never cut the list silently
         "choices": [(u.code, unit_label(u)) for u in matches],
     }
 
 
 @view_config(context=PortalRoot, name="unit-search", renderer="json", permission=Perm.SITE_VIEW)
 def unit_search_json(request):
-    """Matches for the JavaScript enhancement of the unit search."""
+    """Matches for the JavaScript enhancement of the unit search.
+
+    ``detail=1`` (what the portal's script asks for) adds each unit's county and the
+    count of matches not listed; without it the answer keeps its first shape.
+    """
     search = _unit_search(request)
-    return {"units": [{"code": u.code, "name": u.name} for u in search["matches"]]}
+    if request.params.get("detail") != "1":
+        return {"units": [{"code": u.code, "name": u.name} for u in search["matches"]]}
+    return {"units": [{"code": u.code, "name": u.name, "county": county_name(u)}
+                      for u in search["matches"]],
+            "more": search["more"]}
 
 
 def _unit_page_values(request, search, lookup: bool, **values):

@@ -21,13 +21,20 @@
     if (display) { display.textContent = code; }
   }
 
-  function showUnits(units) {
+  function showUnits(units, more) {
     results.textContent = "";
     var note = document.createElement("p");
     note.className = "small mb-0";
     note.textContent = units.length ? "找到 " + units.length + " 個單位，請在下方「單位名稱」選擇。"
                                     : "找不到符合的單位，請換個關鍵字。";
     results.appendChild(note);
+    if (more) {
+      var rest = document.createElement("p");
+      rest.className = "small text-danger mb-0";
+      rest.id = "search-more";
+      rest.textContent = "另有 " + more + " 筆，請輸入更完整的名稱。";
+      results.appendChild(rest);
+    }
     if (!unitField) { return; }
     var select = unitField;
     if (select.tagName !== "SELECT") {
@@ -47,7 +54,7 @@
     units.forEach(function (u) {
       var option = document.createElement("option");
       option.value = u.code;
-      option.textContent = u.code + " " + u.name;
+      option.textContent = u.code + " " + u.name + (u.county ? "（" + u.county + "）" : "");
       select.appendChild(option);
     });
     if (units.length === 1) { select.value = units[0].code; }
@@ -60,10 +67,10 @@
     var category = searchCategory.value;
     if (formCategory) { formCategory.value = category; }
     var url = search.getAttribute("action").replace(/\/[^/]*$/, "/unit-search") +
-      "?category=" + encodeURIComponent(category) + "&q=" + encodeURIComponent(keyword.value);
+      "?detail=1&category=" + encodeURIComponent(category) + "&q=" + encodeURIComponent(keyword.value);
     fetch(url, { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
-      .then(function (data) { showUnits(data.units || []); })
+      .then(function (data) { showUnits(data.units || [], data.more || 0); })
       .catch(function () { search.submit(); });
     // Keep the form's action in step, so a failed POST re-renders the same matches.
     form.setAttribute("action", form.getAttribute("action").split("?")[0] +

@@ -22,6 +22,8 @@ class SchoolLevel:
     grades: tuple[int, ...]        # the grades its students may be in
     code_digits: tuple[str, ...]   # 4th character of its MOE code; the first one names it
     senior: bool = False           # 高中階段: may use the senior-only codes (e.g. 個案來源 6)
+    #: words naming this level in the name or heading of an MOE directory file
+    directory_words: tuple[str, ...] = ()
 
     @property
     def code_digit(self) -> str | None:
@@ -30,13 +32,18 @@ class SchoolLevel:
 
 
 SCHOOL_LEVELS = (
-    SchoolLevel('國小', '國小', 'A', tuple(range(1, 7)), ('6',)),
-    SchoolLevel('國中', '國中', 'A', tuple(range(7, 10)), ('5',)),
-    SchoolLevel('高中', '高中職', 'A', tuple(range(10, 13)), ('3', 'B'), senior=True),
-    SchoolLevel('高職', '高中職', 'A', tuple(range(10, 13)), ('4',), senior=True),
-    SchoolLevel('特殊教育學校', '特殊教育學校', 'A', ALL_GRADES, ('F',)),
+    # The 4th code character of a 國小 is often 7 or 8 too (a county's serial running on past
+    # 100 schools): the digit names the level only where no directory file does.
+    SchoolLevel('國小', '國小', 'A', tuple(range(1, 7)), ('6',), directory_words=('國民小學', '國小')),
+    SchoolLevel('國中', '國中', 'A', tuple(range(7, 10)), ('5',), directory_words=('國民中學', '國中')),
+    SchoolLevel('高中', '高中職', 'A', tuple(range(10, 13)), ('3', 'B'), senior=True,
+                directory_words=('高中',)),
+    SchoolLevel('高職', '高中職', 'A', tuple(range(10, 13)), ('4',), senior=True,
+                directory_words=('高級職業', '高職')),
+    SchoolLevel('特殊教育學校', '特殊教育學校', 'A', ALL_GRADES, ('F',),
+                directory_words=('特殊教育學校', '特教學校')),
     # A centre's code carries a C (area prefix + C + 3 digits), not a level digit.
-    SchoolLevel(CENTRE, CENTRE, 'B', ALL_GRADES, ()),
+    SchoolLevel(CENTRE, CENTRE, 'B', ALL_GRADES, (), directory_words=('學生輔導諮商中心', CENTRE)),
 )
 
 LEVEL_BY_NAME = {level.name: level for level in SCHOOL_LEVELS}
@@ -48,6 +55,11 @@ SENIOR_LEVELS = frozenset(level.name for level in SCHOOL_LEVELS if level.senior)
 LEVEL_BY_DIGIT = {digit: level.name for level in SCHOOL_LEVELS for digit in level.code_digits}
 #: The digit that names each school level (the suffix of a second-level unit code).
 DIGIT_OF_LEVEL = {level.name: level.code_digit for level in SCHOOL_LEVELS if level.code_digit}
+#: (word, level) pairs naming a directory file's level, longest word first.
+LEVEL_WORDS = tuple(sorted(
+    ((word, level.name) for level in SCHOOL_LEVELS for word in level.directory_words),
+    key=lambda pair: -len(pair[0]),
+))
 #: The account categories, in table order (高中 and 高職 share 高中職).
 CATEGORIES = tuple(dict.fromkeys(level.category for level in SCHOOL_LEVELS))
 
