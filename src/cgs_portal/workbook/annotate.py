@@ -7,7 +7,9 @@ it does not model, so the copy is made by patching the zip instead: two kinds of
 ``styles.xml``; the ``s=`` attribute of each marked cell points at the clone (a cell with
 no ``<c>`` element, or a row with no ``<row>``, is inserted in order); comments go into a
 comments part with its legacy VML drawing, merged with comments the sheet already has.
-Every other part is copied unchanged, except external links, which are dropped.
+Every other part is copied unchanged, except what could run in the reader's spreadsheet:
+external links are dropped, formulas give way to their cached values and formula-like text
+is quoted (``safety.disarm_sheet``): the copy is data, the stored original is the record.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from .ooxml import (
     resolve,
 )
 from .reader import FileRefused, open_book
+from .safety import disarm_sheet, quote_formula_text
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +121,7 @@ class _Patcher:
 
     def run(self) -> bytes:
         self._drop_external_links()
+        self._disarm()
         for title, path in self.book.sheet_paths.items():
             if title not in self.marks and path in self.names and self._has_our_comments(path):
                 self.marks[title] = {}      # only stale marks of an earlier check to clear
@@ -199,6 +203,28 @@ class _Patcher:
                     new = re.sub(rb'<(\w+:)?f\b[^>]*>[^<]*\[\d+\][^<]*</(\w+:)?f>', b'', xml)
                     if new != xml:
                         self.out[path] = new
+
+    # -- formulas: data only (issue 10, item 16) ---------------------------------------
+    def _disarm(self):
+        """No live formula and no formula-like text in the copy; the calculation chain,
+        which names the formula cells, goes with the formulas."""
+        sheets = set(self.book.sheet_paths.values()) | {
+            n for n in self.names if re.match(r'xl/worksheets/[^/]+\.xml$', n)}
+        for name in self.names:
+            if name in sheets or name.endswith('sharedStrings.xml'):
+                xml = self.read(name)
+                if xml is None:
+                    continue
+                new = disarm_sheet(xml) if name in sheets else quote_formula_text(xml)
+                if new != xml:
+                    self.out[name] = new
+            elif name.endswith('calcChain.xml'):
+                self.out[name] = None
+        rels_name = rels_path(self.book.workbook_path)
+        if rels_name in self.names and any(n.endswith('calcChain.xml') for n in self.names):
+            rels = self.read(rels_name)
+            self.out[rels_name] = RELATIONSHIP.sub(
+                lambda m: b'' if b'/calcChain"' in m.group(0) else m.group(0), rels)
 
     # -- styles ----------------------------------------------------------------------
     def _styles_part(self) -> str:
