@@ -149,10 +149,25 @@ def test_month_spellings_in_header(ctx, ym, mc):
     assert validate_workbook(buf.getvalue(), ctx).ok
 
 
-def test_blank_header_cells_are_missing(ctx):
+def test_blank_header_cells_are_taken_from_the_filing(ctx):
+    """Issue 10, item 21 (was: blank header cells are missing-cell errors): the portal knows
+    the unit and month the file is uploaded for, so blank cells are taken from there and
+    the result says so; filled-in cells that differ are still refused (tests above)."""
     r = run(ctx, unit_code='', roc_year=None, month=None)
-    kinds = {p.header: p.kind for p in r.problems}
-    assert kinds == {'單位代碼': 'missing', '填報年月': 'missing'}
+    assert r.ok and not r.problems
+    assert len(r.notices) == 2
+    assert '123456' in r.notices[0] and '單位代碼' in r.notices[0]
+    assert '113年9月' in r.notices[1] and '填報年月' in r.notices[1]
+    assert not run(ctx).notices          # the per-unit template: nothing taken
+
+
+def test_the_published_blank_template_needs_no_typing_in_the_header(ctx):
+    data = corpus.fill_template(corpus.build_template('113', 'blank'), {
+        corpus.VERSIONS['113'].sheet('cases').title: (6, corpus.rows_for('113', 'cases', [case()])),
+        corpus.VERSIONS['113'].sheet('services').title: (5, corpus.rows_for('113', 'services', [service()]))})
+    r = validate_workbook(data, ctx)
+    assert r.ok and not r.problems, r.problems
+    assert len(r.notices) == 2
 
 
 def test_outdated_version_refused(ctx, mc):

@@ -41,6 +41,8 @@ class Upload(Persistent):
     filed or confirmed instead).
     """
 
+    notices = ()  # what the engine took from the filing (older uploads have none)
+
     def __init__(self, number, filename, uploaded_at, uploaded_by):
         self.number = number
         self.filename = filename

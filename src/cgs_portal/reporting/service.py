@@ -63,6 +63,7 @@ def store_upload(unit, report, path: str, filename: str, who: str, now) -> Uploa
     upload.version = result.version
     upload.problems = tuple(intake.problem_dict(p) for p in result.problems)
     upload.summary = dict(result.summary or {})
+    upload.notices = tuple(result.notices)
     upload.error_count = len(result.errors)
     upload.warning_count = len(result.warnings)
     if result.ok:

@@ -35,7 +35,6 @@ class SheetChecks(ProblemLog):
         """The unit code and month of the header cells: a message when they name another."""
         ctx = self.ctx
         seen_unit = seen_month = False
-        first = None
         for spec in self.version.sheets:
             title, values, _, _ = sheets[spec.key]
             top = values[0] if values else []
@@ -73,18 +72,14 @@ class SheetChecks(ProblemLog):
                 if ym != (ctx.roc_year, ctx.month):
                     return (f'填報年月不符：檔案「{title}」為 {ym[0]}年{ym[1]}月，本次填報的是 '
                             f'{ctx.roc_year}年{ctx.month}月。請確認月份後重新上傳。')
-            if first is None:
-                first = (title, spec)
-        title, spec = first
-        missing = ((seen_unit, 'unit_code', '單位代碼', f'請填入本單位代碼 {ctx.unit_code}'),
-                   (seen_month, 'year_month', '填報年月', f'請填入 {ctx.roc_year}年{ctx.month}月'))
-        for seen, cell_name, header, fix in missing:
-            if not seen:
-                ref = spec.meta_cells[cell_name][1]
-                self.add(Problem(sheet=title, sheet_key=spec.key, row=1,
-                                 column=ref.rstrip('0123456789'), header=header, value='',
-                                 message=f'未填寫{header}', fix=fix, severity='error',
-                                 kind='missing', category='header'))
+        # Blank cells (the published blank template): the filing names the unit and month,
+        # so they are taken from it and the result says so (issue 10, item 21).
+        if not seen_unit:
+            self.result.notices.append(
+                f'檔案未填寫單位代碼，已依上傳頁面採用本單位代碼 {ctx.unit_code}（{ctx.unit_name}）。')
+        if not seen_month:
+            self.result.notices.append(
+                f'檔案未填寫填報年月，已依上傳頁面採用 {ctx.roc_year}年{ctx.month}月。')
         return None
 
     # -- one data sheet ---------------------------------------------------------------
