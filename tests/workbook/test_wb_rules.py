@@ -108,6 +108,27 @@ def test_duplicate_case_codes(ctx):
     assert set(c) == {'C7'} and '第 6 列' in c['C7']
 
 
+def test_duplicate_service_rows_are_summed_with_a_warning(ctx):
+    """Issue 10, item 22 (was: an error): services are recorded as they happen, so rows with
+    the same teacher, item, other-text and target are one row, their counts summed."""
+    r = run(ctx, services=[service(male=1, female=2, events=1), service(target=14),
+                           service(male=3, female=0, events=2), service(male=0, female=1, events=1)])
+    assert r.ok and not r.errors
+    rows = r.rows['services']
+    assert [(x['_row'], x['male'], x['female'], x['events']) for x in rows] == [(5, 4, 3, 4), (6, 1, 2, 1)]
+    (w,) = r.warnings
+    assert w.category == 'duplicate' and w.row == 5
+    assert '第 5、7、8 列' in w.message and '合併' in w.message
+    assert r.aggregates['counts']['services'] == 2
+    assert sum(r.aggregates['VII'].values()) == 4 + 3 + 1 + 2
+
+
+def test_duplicate_service_rows_with_different_staff_types_stay_an_error(ctx):
+    r = run(ctx, services=[service(), service(staff_type=2)])
+    assert not r.ok
+    assert [p.cell for p in r.errors] == ['E6'] and '第 5 列' in r.errors[0].message
+
+
 def test_privacy_guard(ctx, mc):
     r = validate_workbook(mc.make_privacy(), ctx)
     assert not r.ok

@@ -333,10 +333,18 @@ class SheetChecks(ProblemLog):
         combos = list(zip(*(parsed[k] for k in keys), strict=True))
         if len(set(combos)) == len(combos):
             return out
+        groups = {}     # first row index -> later row indices summed into it
+        summed = [k for k in spec.summed if k in parsed]
         for i, key in enumerate(combos):
             if BAD in key:
                 continue
             first = seen.setdefault(key, i)
+            if first == i:
+                continue
+            if summed and all(parsed[k][i] == parsed[k][first] for k in spec.same):
+                if i not in bad_rows and first not in bad_rows:
+                    groups.setdefault(first, []).append(i)
+                continue    # a row with other errors is fixed first; then it is summed
             if first != i:
                 bad_rows.add(i)
                 out.append((i, j, Problem(sheet=title, sheet_key=spec.key, row=rownos[i],
@@ -348,4 +356,40 @@ class SheetChecks(ProblemLog):
                                           severity='error',
                                           kind='invalid',
                                           category='duplicate')))
+        if groups:
+            out.extend(self._sum_rows(spec, title, parsed, rownos, columns, bad_rows, groups, summed))
         return out
+
+    @staticmethod
+    def _sum_rows(spec, title, parsed, rownos, columns, bad_rows, groups, summed):
+        """Sum each group of same-key rows into its first row (a warning naming the rows),
+        then drop the later rows from the parsed sheet."""
+        out = []
+        labels = '、'.join(spec.column(k).header for k in spec.unique)
+        j = [c.key for c in spec.columns].index(spec.unique[-1])
+        for first, later in groups.items():
+            for k in summed:
+                parsed[k][first] = sum(parsed[k][i] for i in [first, *later])
+            shown = '、'.join(str(rownos[i]) for i in [first, *later])
+            totals = '、'.join(f'{spec.column(k).header} {parsed[k][first]}' for k in summed)
+            out.append((first, j, Problem(sheet=title, sheet_key=spec.key, row=rownos[first],
+                                          column=spec.letters[j], header=spec.columns[j].header,
+                                          value=N.as_text(columns[j][first]),
+                                          message=f'第 {shown} 列的{labels}相同，已合併為一列（{totals}）',
+                                          fix='若這些列確實是不同的服務，請確認服務項目、其他說明或服務對象；否則可忽略此提醒',
+                                          severity='warning', kind='invalid', category='duplicate')))
+        drop = {i for later in groups.values() for i in later}
+        keep = [i not in drop for i in range(len(rownos))]
+        for key, vals in parsed.items():
+            parsed[key] = [v for v, k in zip(vals, keep, strict=True) if k]
+        for c, col in enumerate(columns):
+            columns[c] = tuple(v for v, k in zip(col, keep, strict=True) if k)
+        remap = {}
+        for i, k in enumerate(keep):
+            if k:
+                remap[i] = len(remap)
+        rownos[:] = [rownos[i] for i in remap]
+        bad = {remap[i] for i in bad_rows}
+        bad_rows.clear()
+        bad_rows.update(bad)
+        return [(remap[i], c, p) for i, c, p in out]
