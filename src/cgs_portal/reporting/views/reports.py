@@ -115,7 +115,7 @@ def annotated(request):
     stored = _upload_of(request)
     with stored.blob.open("r") as handle:
         data = handle.read()
-    marked = intake.annotate(data, stored.errors)
+    marked = intake.annotate(data, stored.problems)
     base = os.path.splitext(stored.filename)[0] or "workbook"
     return xlsx_response(marked, f"{base}_檢核結果.xlsx")
 
