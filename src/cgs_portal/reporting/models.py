@@ -74,6 +74,13 @@ class Upload(Persistent):
         return size
 
     @property
+    def has_annotated_copy(self) -> bool:
+        """Only a workbook read cell by cell has one: a file refused as a whole (a PDF, a
+        password, another unit's month …) has nothing to mark, and is never served back as
+        an .xlsx."""
+        return self.fatal is None and bool(self.problems)
+
+    @property
     def errors(self):
         return [p for p in self.problems if p["severity"] == "error"]
 

@@ -113,6 +113,8 @@ def _upload_of(request):
 @view_config(context=MonthlyReport, name="annotated", permission=Perm.REPORT_VIEW)
 def annotated(request):
     stored = _upload_of(request)
+    if not stored.has_annotated_copy:
+        raise HTTPNotFound()
     with stored.blob.open("r") as handle:
         data = handle.read()
     marked = intake.annotate(data, stored.problems)
