@@ -303,21 +303,7 @@ class SheetChecks(ProblemLog):
         if not blank:
             return
         found[:] = [f for f in found if f[0] not in blank]
-        keep = [i not in blank for i in range(len(rownos))]
-        for key, vals in parsed.items():
-            parsed[key] = [v for v, k in zip(vals, keep, strict=True) if k]
-        for j, col in enumerate(columns):
-            columns[j] = tuple(v for v, k in zip(col, keep, strict=True) if k)
-        remap = {}
-        new_rownos = []
-        for i, k in enumerate(keep):
-            if k:
-                remap[i] = len(new_rownos)
-                new_rownos.append(rownos[i])
-        rownos[:] = new_rownos
-        bad = {remap[i] for i in bad_rows if i in remap}
-        bad_rows.clear()
-        bad_rows.update(bad)
+        remap = _drop_rows(blank, parsed, rownos, bad_rows, columns)
         found[:] = [(remap[i], j, p) for i, j, p in found if i in remap] + \
             [f for f in found if f[0] not in remap and f[0] not in blank]
 
@@ -378,18 +364,23 @@ class SheetChecks(ProblemLog):
                                           message=f'第 {shown} 列的{labels}相同，已合併為一列（{totals}）',
                                           fix='若這些列確實是不同的服務，請確認服務項目、其他說明或服務對象；否則可忽略此提醒',
                                           severity='warning', kind='invalid', category='duplicate')))
-        drop = {i for later in groups.values() for i in later}
-        keep = [i not in drop for i in range(len(rownos))]
-        for key, vals in parsed.items():
-            parsed[key] = [v for v, k in zip(vals, keep, strict=True) if k]
-        for c, col in enumerate(columns):
-            columns[c] = tuple(v for v, k in zip(col, keep, strict=True) if k)
-        remap = {}
-        for i, k in enumerate(keep):
-            if k:
-                remap[i] = len(remap)
-        rownos[:] = [rownos[i] for i in remap]
-        bad = {remap[i] for i in bad_rows}
-        bad_rows.clear()
-        bad_rows.update(bad)
+        remap = _drop_rows({i for later in groups.values() for i in later}, parsed, rownos, bad_rows, columns)
         return [(remap[i], c, p) for i, c, p in out]
+
+
+def _drop_rows(drop, parsed, rownos, bad_rows, columns) -> dict:
+    """Remove the row indices ``drop`` from a parsed sheet, in place; old index -> new index."""
+    keep = [i not in drop for i in range(len(rownos))]
+    for key, vals in parsed.items():
+        parsed[key] = [v for v, k in zip(vals, keep, strict=True) if k]
+    for j, col in enumerate(columns):
+        columns[j] = tuple(v for v, k in zip(col, keep, strict=True) if k)
+    remap = {}
+    for i, k in enumerate(keep):
+        if k:
+            remap[i] = len(remap)
+    rownos[:] = [rownos[i] for i in remap]
+    bad = {remap[i] for i in bad_rows if i in remap}
+    bad_rows.clear()
+    bad_rows.update(bad)
+    return remap
