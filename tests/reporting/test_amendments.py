@@ -192,3 +192,27 @@ def test_the_amendment_period_is_configurable(app, world, portal):
     decide(admin_browser(app, world), "approve")
     with portal() as root:
         assert report(root).amendment.open_until == dt.date(2024, 10, 6)
+
+
+def test_refiling_lists_the_rows_added_removed_and_changed(app, testapp, world, portal, make_workbook):
+    """Issue 10, item 25: the diff names the rows by the sheet's key, not only counts them."""
+    login(testapp, world["unit"])
+    upload(testapp, "2024-09", make_workbook(cases=5, seed=3))
+    request_change(testapp, "2024-09").follow()
+    decide(admin_browser(app, world), "approve")
+
+    def edit(cases, services):
+        cases[1][13] = 37                       # changed: 晤談 of the second row
+        del cases[2]                            # removed
+        for i in range(25):                     # added: 25 rows, 20 listed
+            cases.append([*cases[0][:2], f"N{i:02d}", *cases[0][3:]])
+    page = upload(testapp, "2024-09", make_workbook(cases=5, seed=3, mutate=edit))
+    listed = page.html.select_one("#changes-cases")
+    assert listed is not None
+    added = listed.select_one(".changes-added")
+    assert len(added.select("li")) == 20 and "N00" in added.text
+    assert "另有 5 筆" in added.text
+    removed = listed.select_one(".changes-removed").text
+    changed = listed.select_one(".changes-changed").text
+    assert "教師編碼" in removed and "學生代號" in removed
+    assert "當月晤談累積次數" in changed and "37" in changed

@@ -311,3 +311,44 @@ def test_two_tabs_submitting_at_the_same_moment(app, world, portal, monkeypatch)
     with portal() as root:
         report = root["counties"]["65000"]["013601"]["113"]["2024-09"]
         assert len(report.filings) == 1 and len(report.history) == 1
+
+
+def test_the_blank_template_from_the_instructions_files_without_typing_unit_and_month(testapp, world, portal):
+    """Issue 10, item 21: blank 單位代碼 / 填報年月 are taken from the page, with a notice."""
+    from cgs_portal.reporting import intake
+    from support import load_corpus
+
+    corpus = load_corpus()
+    login(testapp, world["unit"])
+    blank = testapp.get("/template-113-blank.xlsx").body
+    version = corpus.VERSIONS["113"]
+    data = corpus.fill_template(blank, {
+        version.sheet("cases").title: (6, corpus.random_rows("113", "cases", 3, seed=3, grades=(1, 2))),
+        version.sheet("services").title: (5, corpus.random_rows("113", "services", 2, seed=4, grades=(1, 2)))})
+    assert intake.MAX_BYTES > len(data)
+    page = upload(testapp, "2024-09", data)
+    assert page.html.select_one("#filed") is not None, page.html.select_one("#result").text
+    notices = page.html.select_one("#notices").text
+    assert "013601" in notices and "113年9月" in notices
+
+
+def test_only_workbooks_read_cell_by_cell_have_an_annotated_copy(testapp, world, make_workbook):
+    """Issue 10, item 24: a PDF refused as a whole is not served back as …_檢核結果.xlsx."""
+    from support import load_corpus
+
+    login(testapp, world["unit"])
+    page = upload(testapp, "2024-09", load_corpus().make_pdf(), filename="scan.pdf")
+    assert page.html.select_one("#fatal") is not None
+    assert page.html.select_one("#annotated-download") is None
+    report = testapp.get(UNIT + "113/2024-09/")
+    row = report.html.select("#uploads tbody tr")[0]
+    assert "原始檔" in row.text and "標示檔" not in row.text
+    missing = testapp.get(UNIT + "113/2024-09/annotated", {"upload": "1"}, status=404)
+    assert "找不到" in missing.text or "404" in missing.text
+
+    def spoil(cases, services):
+        cases[0][3] = 9
+    upload(testapp, "2024-09", make_workbook(mutate=spoil))
+    row = testapp.get(UNIT + "113/2024-09/").html.select("#uploads tbody tr")[1]
+    assert "標示檔" in row.text
+    assert testapp.get(UNIT + "113/2024-09/annotated", {"upload": "2"}).body[:2] == b"PK"

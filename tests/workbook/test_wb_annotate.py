@@ -227,3 +227,21 @@ def test_reannotating_a_fixed_copy_clears_stale_marks(ctx):
     assert r3.ok, r3.problems
     ws3 = load_workbook(io.BytesIO(annotate_workbook(clean, r3.problems)))[A1]
     assert ws3['D7'].comment is None and ws3['D7'].fill.fgColor.rgb != 'FFFF5050'
+
+
+def test_results_sheet_lists_errors_and_warnings_once(ctx):
+    """Issue 10, item 23: the copy carries every problem, warnings too, in a sheet of its own."""
+    rows = [case(sex=''), case(student_code='王小明')]
+    data = corpus.filled('113', rows, [service()])
+    r = validate_workbook(data, ctx)
+    assert r.warnings and r.errors
+    out = annotate_workbook(data, r.problems)
+    wb = load_workbook(io.BytesIO(out))
+    listed = list(wb['檢核結果'].iter_rows(values_only=True))
+    assert listed[0][0] == '類別' and len(listed) == 1 + len(r.problems)
+    assert {row[0] for row in listed[1:]} == {'錯誤', '提醒'}
+    assert ('提醒', A1, 7, 'C') in [x[:4] for x in listed]
+    again = annotate_workbook(out, validate_workbook(out, ctx).problems)
+    assert load_workbook(io.BytesIO(again)).sheetnames.count('檢核結果') == 1
+    assert [(p.cell, p.message) for p in validate_workbook(out, ctx).problems] == \
+        [(p.cell, p.message) for p in r.problems]

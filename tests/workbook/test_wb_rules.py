@@ -108,6 +108,27 @@ def test_duplicate_case_codes(ctx):
     assert set(c) == {'C7'} and '第 6 列' in c['C7']
 
 
+def test_duplicate_service_rows_are_summed_with_a_warning(ctx):
+    """Issue 10, item 22 (was: an error): services are recorded as they happen, so rows with
+    the same teacher, item, other-text and target are one row, their counts summed."""
+    r = run(ctx, services=[service(male=1, female=2, events=1), service(target=14),
+                           service(male=3, female=0, events=2), service(male=0, female=1, events=1)])
+    assert r.ok and not r.errors
+    rows = r.rows['services']
+    assert [(x['_row'], x['male'], x['female'], x['events']) for x in rows] == [(5, 4, 3, 4), (6, 1, 2, 1)]
+    (w,) = r.warnings
+    assert w.category == 'duplicate' and w.row == 5
+    assert '第 5、7、8 列' in w.message and '合併' in w.message
+    assert r.aggregates['counts']['services'] == 2
+    assert sum(r.aggregates['VII'].values()) == 4 + 3 + 1 + 2
+
+
+def test_duplicate_service_rows_with_different_staff_types_stay_an_error(ctx):
+    r = run(ctx, services=[service(), service(staff_type=2)])
+    assert not r.ok
+    assert [p.cell for p in r.errors] == ['E6'] and '第 5 列' in r.errors[0].message
+
+
 def test_privacy_guard(ctx, mc):
     r = validate_workbook(mc.make_privacy(), ctx)
     assert not r.ok
@@ -149,10 +170,25 @@ def test_month_spellings_in_header(ctx, ym, mc):
     assert validate_workbook(buf.getvalue(), ctx).ok
 
 
-def test_blank_header_cells_are_missing(ctx):
+def test_blank_header_cells_are_taken_from_the_filing(ctx):
+    """Issue 10, item 21 (was: blank header cells are missing-cell errors): the portal knows
+    the unit and month the file is uploaded for, so blank cells are taken from there and
+    the result says so; filled-in cells that differ are still refused (tests above)."""
     r = run(ctx, unit_code='', roc_year=None, month=None)
-    kinds = {p.header: p.kind for p in r.problems}
-    assert kinds == {'單位代碼': 'missing', '填報年月': 'missing'}
+    assert r.ok and not r.problems
+    assert len(r.notices) == 2
+    assert '123456' in r.notices[0] and '單位代碼' in r.notices[0]
+    assert '113年9月' in r.notices[1] and '填報年月' in r.notices[1]
+    assert not run(ctx).notices          # the per-unit template: nothing taken
+
+
+def test_the_published_blank_template_needs_no_typing_in_the_header(ctx):
+    data = corpus.fill_template(corpus.build_template('113', 'blank'), {
+        corpus.VERSIONS['113'].sheet('cases').title: (6, corpus.rows_for('113', 'cases', [case()])),
+        corpus.VERSIONS['113'].sheet('services').title: (5, corpus.rows_for('113', 'services', [service()]))})
+    r = validate_workbook(data, ctx)
+    assert r.ok and not r.problems, r.problems
+    assert len(r.notices) == 2
 
 
 def test_outdated_version_refused(ctx, mc):

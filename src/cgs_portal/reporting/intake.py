@@ -48,10 +48,14 @@ def _county_school_codes(unit) -> frozenset:
 
 
 def validate(path, ctx, previous_aggregates=None):
-    """Validate the file at ``path``; warnings against last month are added."""
+    """Validate the file at ``path``; warnings against last month are added (also when the
+    file has errors: warnings are shown with them)."""
     result = workbook.validate_workbook(path, ctx)
-    if result.ok and previous_aggregates:
-        result.problems.extend(workbook.compare_with_previous(result, previous_aggregates))
+    if result.fatal is None and previous_aggregates:
+        more = workbook.compare_with_previous(result, previous_aggregates)
+        result.problems.extend(more)
+        if more and "problems" in result.summary:
+            result.summary["problems"]["warning"] = result.summary["problems"].get("warning", 0) + len(more)
     return result
 
 

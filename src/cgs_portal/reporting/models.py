@@ -41,6 +41,8 @@ class Upload(Persistent):
     filed or confirmed instead).
     """
 
+    notices = ()  # what the engine took from the filing (older uploads have none)
+
     def __init__(self, number, filename, uploaded_at, uploaded_by):
         self.number = number
         self.filename = filename
@@ -70,6 +72,13 @@ class Upload(Persistent):
                 size += len(chunk)
         self.size = size
         return size
+
+    @property
+    def has_annotated_copy(self) -> bool:
+        """Only a workbook read cell by cell has one: a file refused as a whole (a PDF, a
+        password, another unit's month …) has nothing to mark, and is never served back as
+        an .xlsx."""
+        return self.fatal is None and bool(self.problems)
 
     @property
     def errors(self):

@@ -63,6 +63,7 @@ def store_upload(unit, report, path: str, filename: str, who: str, now) -> Uploa
     upload.version = result.version
     upload.problems = tuple(intake.problem_dict(p) for p in result.problems)
     upload.summary = dict(result.summary or {})
+    upload.notices = tuple(result.notices)
     upload.error_count = len(result.errors)
     upload.warning_count = len(result.warnings)
     if result.ok:
@@ -83,20 +84,51 @@ def needs_confirmation(report, upload) -> bool:
 
 # -- what changes when a month is filed again --------------------------------------------------
 
-def row_changes(version_id, old_rows, new_rows) -> dict:
-    """Rows added / removed / changed per sheet, keyed by the sheet's unique fields."""
+CHANGES_LISTED = 20
+
+
+def row_changes(version_id, old_rows, new_rows, listed: int = CHANGES_LISTED) -> dict:
+    """Rows added / removed / changed per sheet, keyed by the sheet's unique fields.
+
+    Besides the counts, the first ``listed`` rows of each kind are named (``lists``): the
+    sheet's key as 「教師編碼 T01、學生代號 S001」, the Excel row (the new file's, the old
+    filing's for removed rows) and, for a changed row, which fields changed from what to what.
+    """
+    headers = {k: h for k, h, _l in intake.columns(version_id, "cases") + intake.columns(version_id, "services")}
     out = {}
     for key in ("cases", "services"):
         fields = intake.unique_key_fields(version_id, key)
-        before = {_key(r, fields): _body(r) for r in (old_rows.get(key) if old_rows else ())}
-        after = {_key(r, fields): _body(r) for r in (new_rows.get(key) if new_rows else ())}
+        before = {_key(r, fields): r for r in (old_rows.get(key) if old_rows else ())}
+        after = {_key(r, fields): r for r in (new_rows.get(key) if new_rows else ())}
         added = [k for k in after if k not in before]
         removed = [k for k in before if k not in after]
-        changed = [k for k in after if k in before and after[k] != before[k]]
+        changed = [k for k in after if k in before and _body(after[k]) != _body(before[k])]
         out[key] = {"added": len(added), "removed": len(removed), "changed": len(changed),
                     "before": len(before), "after": len(after),
-                    "examples": {"added": added[:5], "removed": removed[:5], "changed": changed[:5]}}
+                    "examples": {"added": added[:5], "removed": removed[:5], "changed": changed[:5]},
+                    "lists": {
+                        "added": [_named(after[k], fields, headers) for k in added[:listed]],
+                        "removed": [_named(before[k], fields, headers) for k in removed[:listed]],
+                        "changed": [_named(after[k], fields, headers, before[k]) for k in changed[:listed]]},
+                    "more": {"added": max(0, len(added) - listed), "removed": max(0, len(removed) - listed),
+                             "changed": max(0, len(changed) - listed)}}
     return out
+
+
+def _named(row, fields, headers, old=None) -> dict:
+    """One row of the diff as the confirm page shows it."""
+    key = "、".join(f"{headers.get(f, f)} {_text(row.get(f))}" for f in fields) or f"第 {row.get('_row')} 列"
+    diffs = []
+    if old is not None:
+        diffs = [(headers.get(f, f), _text(old.get(f)), _text(v)) for f, v in row.items()
+                 if not f.startswith("_") and f not in fields and _text(old.get(f)) != _text(v)]
+    return {"key": key, "row": row.get("_row"), "fields": diffs}
+
+
+def _text(value) -> str:
+    if isinstance(value, (tuple, list)):
+        return ",".join(str(v) for v in value)
+    return "" if value is None else str(value)
 
 
 def _key(row, fields):

@@ -7,7 +7,9 @@ it does not model, so the copy is made by patching the zip instead: two kinds of
 ``styles.xml``; the ``s=`` attribute of each marked cell points at the clone (a cell with
 no ``<c>`` element, or a row with no ``<row>``, is inserted in order); comments go into a
 comments part with its legacy VML drawing, merged with comments the sheet already has.
-Every other part is copied unchanged, except external links, which are dropped.
+Every other part is copied unchanged, except what could run in the reader's spreadsheet:
+external links are dropped, formulas give way to their cached values and formula-like text
+is quoted (``safety.disarm_sheet``): the copy is data, the stored original is the record.
 """
 
 from __future__ import annotations
@@ -40,12 +42,17 @@ from .ooxml import (
     resolve,
 )
 from .reader import FileRefused, open_book
+from .safety import disarm_sheet, neutralise, quote_formula_text
 
 log = logging.getLogger(__name__)
 
 YELLOW = 'FFFFFF00'
 RED = 'FFFF5050'
 AUTHOR = 'cgs-portal'
+RESULTS_SHEET = '檢核結果'
+CT_SHEET = 'application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml'
+REL_SHEET = NS_R + '/worksheet'
+SEVERITY_LABELS = {'error': '錯誤', 'warning': '提醒'}
 
 
 _SHEETDATA_END = re.compile(rb'</(?:\w+:)?sheetData>')
@@ -93,13 +100,15 @@ def _annotate(data: bytes, problems) -> bytes:
         text = p.message + ('。' + p.fix if p.fix else '')
         if text not in cell[1]:
             cell[1].append(text)
-    return _Patcher(book, marks).run()
+    listed = [p for p in problems if getattr(p, 'kind', '') != 'file' or getattr(p, 'severity', '') == 'warning']
+    return _Patcher(book, marks, listed).run()
 
 
 class _Patcher:
-    def __init__(self, book, marks):
+    def __init__(self, book, marks, listed=()):
         self.book = book
         self.marks = marks
+        self.listed = listed   # every problem, errors and warnings, for the results sheet
         self.zin = zipfile.ZipFile(io.BytesIO(book.data))
         self.names = [i.filename for i in self.zin.infolist()]
         self.out = {}          # part name -> new bytes (None = drop)
@@ -118,6 +127,7 @@ class _Patcher:
 
     def run(self) -> bytes:
         self._drop_external_links()
+        self._disarm()
         for title, path in self.book.sheet_paths.items():
             if title not in self.marks and path in self.names and self._has_our_comments(path):
                 self.marks[title] = {}      # only stale marks of an earlier check to clear
@@ -130,6 +140,8 @@ class _Patcher:
             for n, (title, cells) in enumerate(self.marks.items(), start=1):
                 self._patch_sheet(n, self.book.sheet_paths[title], cells)
             self.out[styles] = self._finish_styles()
+        if self.listed:
+            self._results_sheet()
         self._content_types()
         return self._write()
 
@@ -199,6 +211,60 @@ class _Patcher:
                     new = re.sub(rb'<(\w+:)?f\b[^>]*>[^<]*\[\d+\][^<]*</(\w+:)?f>', b'', xml)
                     if new != xml:
                         self.out[path] = new
+
+    # -- formulas: data only (issue 10, item 16) ---------------------------------------
+    def _disarm(self):
+        """No live formula and no formula-like text in the copy; the calculation chain,
+        which names the formula cells, goes with the formulas."""
+        sheets = set(self.book.sheet_paths.values()) | {
+            n for n in self.names if re.match(r'xl/worksheets/[^/]+\.xml$', n)}
+        for name in self.names:
+            if name in sheets or name.endswith('sharedStrings.xml'):
+                xml = self.read(name)
+                if xml is None:
+                    continue
+                new = disarm_sheet(xml) if name in sheets else quote_formula_text(xml)
+                if new != xml:
+                    self.out[name] = new
+            elif name.endswith('calcChain.xml'):
+                self.out[name] = None
+        rels_name = rels_path(self.book.workbook_path)
+        if rels_name in self.names and any(n.endswith('calcChain.xml') for n in self.names):
+            rels = self.read(rels_name)
+            self.out[rels_name] = RELATIONSHIP.sub(
+                lambda m: b'' if b'/calcChain"' in m.group(0) else m.group(0), rels)
+
+    # -- the results sheet: every error and warning, also those the page does not show -------
+    def _results_sheet(self):
+        path = self.book.sheet_paths.get(RESULTS_SHEET)
+        self.out[path or self._register_sheet(RESULTS_SHEET)] = _results_xml(self.listed)
+
+    def _register_sheet(self, title) -> str:
+        """A new worksheet part appended to the workbook (its content is set by the caller)."""
+        path = self._unique_name('xl/worksheets/cgsResults.xml')
+        self.new_parts.append(path)
+        self.overrides.append((path, CT_SHEET))
+        wb_path = self.book.workbook_path
+        rels_name = rels_path(wb_path)
+        rid = b'rIdCgsResults'
+        rel = (b'<Relationship Id="' + rid + b'" Type="' + REL_SHEET.encode() + b'" Target="'
+               + relative(wb_path, path).encode() + b'"/>')
+        rels = self.read(rels_name) if self.exists(rels_name) else (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<Relationships xmlns="{NS_PKG_REL}"></Relationships>').encode()
+        if rels_name not in self.names and rels_name not in self.new_parts:
+            self.new_parts.append(rels_name)
+        self.out[rels_name] = rels.replace(b'</Relationships>', rel + b'</Relationships>')
+        wb = self.read(wb_path)
+        ids = [int(i) for i in re.findall(rb'\bsheetId="(\d+)"', wb)]
+        m = re.search(rb'xmlns:(\w+)="' + re.escape(NS_R.encode()) + rb'"', wb)
+        r_attr = (m.group(1) + b':id="' + rid + b'"') if m else (
+            b'xmlns:cgsr="' + NS_R.encode() + b'" cgsr:id="' + rid + b'"')
+        end = re.search(rb'</((?:\w+:)?)sheets>', wb)
+        sheet = (b'<' + end.group(1) + b'sheet name="' + escape(title).encode() + b'" sheetId="'
+                 + str(max(ids, default=0) + 1).encode() + b'" ' + r_attr + b'/>')
+        self.out[wb_path] = wb[:end.start()] + sheet + wb[end.start():]
+        return path
 
     # -- styles ----------------------------------------------------------------------
     def _styles_part(self) -> str:
@@ -606,6 +672,33 @@ def _comments_xml(authors, comments) -> bytes:
                      f'<t xml:space="preserve">{escape(_xml_safe(text), quote=False)}</t></r></text></comment>')
     parts.append('</commentList></comments>')
     return ''.join(parts).encode('utf-8')
+
+
+def _results_xml(problems) -> bytes:
+    """A plain sheet listing problems (inline strings, formula-like text quoted)."""
+    head = ('類別', '工作表', '列', '欄', '欄位', '填寫內容', '問題', '修正方式')
+    rows = [head] + [(SEVERITY_LABELS.get(getattr(p, 'severity', ''), ''), p.sheet or '',
+                      '' if p.row is None else p.row, p.column or '', p.header or '',
+                      p.value or '', p.message or '', p.fix or '')
+                     for p in problems]
+    out = []
+    for r, row in enumerate(rows, start=1):
+        cells = []
+        for c, value in enumerate(row, start=1):
+            ref = f'{get_column_letter(c)}{r}'
+            if isinstance(value, int):
+                cells.append(f'<c r="{ref}"><v>{value}</v></c>')
+            elif value != '':
+                text = escape(_xml_safe(str(neutralise(str(value)))[:1000]), quote=False)
+                cells.append(f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>')
+        out.append(f'<row r="{r}">{"".join(cells)}</row>')
+    widths = (8, 24, 6, 6, 16, 20, 50, 50)
+    cols = ''.join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
+                   for i, w in enumerate(widths, start=1))
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS_MAIN}">'
+            f'<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+            f'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
+            f'<cols>{cols}</cols><sheetData>{"".join(out)}</sheetData></worksheet>').encode()
 
 
 def _xml_safe(text: str) -> str:

@@ -117,6 +117,7 @@ class Book:
     sheet_paths: dict            # title -> part name
     defined_names: dict
     workbook_path: str
+    external_links: int = 0      # links to other workbooks (xl/externalLinks parts)
     _calamine: object = None
 
     def values(self, title: str) -> list:
@@ -183,7 +184,8 @@ def open_book(data: bytes, max_bytes: int, max_uncompressed: int = MAX_UNCOMPRES
                 sheet_paths[title] = target
         elif tag == 'definedName':
             defined[el.get('name') or ''] = (el.text or '').strip().strip('"')
-    return Book(data, sheet_names, sheet_paths, defined, workbook_path)
+    external = sum(1 for n in names if re.match(r'xl/externalLinks/[^/]+\.xml$', n, re.I))
+    return Book(data, sheet_names, sheet_paths, defined, workbook_path, external)
 
 
 def _read(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:

@@ -67,6 +67,7 @@ class ValidationResult:
     rows: dict = field(default_factory=dict)
     summary: dict = field(default_factory=dict)
     aggregates: dict = field(default_factory=dict)
+    notices: list = field(default_factory=list)   # zh-Hant texts: what was taken from the filing
 
     @property
     def errors(self) -> list:

@@ -72,6 +72,10 @@ class SheetSpec:
     first_data_row: int
     row_rules: tuple = ()     # (rule name, params) pairs, see rules.ROW_RULES
     unique: tuple = ()        # field keys that must be unique together
+    # Counts summed when rows share the unique key (services are recorded as they happen);
+    # rows that also differ in 'same' stay a duplicate error. Empty: duplicates are errors.
+    summed: tuple = ()
+    same: tuple = ()
     title_row: int = 1
     group_row: int = 2
     header_row: int = 3
@@ -254,8 +258,12 @@ def _family_a(version):
                   '{roc_year}-{month} {unit_name}輔導教師工作成果(相關服務填報)',
                   _service_columns('A', version), guidance_rows=(4,), first_data_row=5,
                   row_rules=_SERVICE_RULES,
-                  unique=('teacher_code', 'service_item', 'item_other', 'target')),
+                  unique=('teacher_code', 'service_item', 'item_other', 'target'),
+                  summed=_SUMMED, same=('staff_type',)),
     )
+
+
+_SUMMED = ('male', 'female', 'events')     # 'events' where the version has it
 
 
 def _family_b(version):
@@ -272,7 +280,8 @@ def _family_b(version):
                   _service_columns('B', version), guidance_rows=(4,), first_data_row=5,
                   row_rules=rules_services,
                   unique=('school_code', 'teacher_code', 'service_item', 'item_other',
-                          'service_mode', 'target')),
+                          'service_mode', 'target'),
+                  summed=_SUMMED, same=('staff_type',)),
     )
 
 

@@ -35,7 +35,6 @@ class SheetChecks(ProblemLog):
         """The unit code and month of the header cells: a message when they name another."""
         ctx = self.ctx
         seen_unit = seen_month = False
-        first = None
         for spec in self.version.sheets:
             title, values, _, _ = sheets[spec.key]
             top = values[0] if values else []
@@ -73,18 +72,14 @@ class SheetChecks(ProblemLog):
                 if ym != (ctx.roc_year, ctx.month):
                     return (f'填報年月不符：檔案「{title}」為 {ym[0]}年{ym[1]}月，本次填報的是 '
                             f'{ctx.roc_year}年{ctx.month}月。請確認月份後重新上傳。')
-            if first is None:
-                first = (title, spec)
-        title, spec = first
-        missing = ((seen_unit, 'unit_code', '單位代碼', f'請填入本單位代碼 {ctx.unit_code}'),
-                   (seen_month, 'year_month', '填報年月', f'請填入 {ctx.roc_year}年{ctx.month}月'))
-        for seen, cell_name, header, fix in missing:
-            if not seen:
-                ref = spec.meta_cells[cell_name][1]
-                self.add(Problem(sheet=title, sheet_key=spec.key, row=1,
-                                 column=ref.rstrip('0123456789'), header=header, value='',
-                                 message=f'未填寫{header}', fix=fix, severity='error',
-                                 kind='missing', category='header'))
+        # Blank cells (the published blank template): the filing names the unit and month,
+        # so they are taken from it and the result says so (issue 10, item 21).
+        if not seen_unit:
+            self.result.notices.append(
+                f'檔案未填寫單位代碼，已依上傳頁面採用本單位代碼 {ctx.unit_code}（{ctx.unit_name}）。')
+        if not seen_month:
+            self.result.notices.append(
+                f'檔案未填寫填報年月，已依上傳頁面採用 {ctx.roc_year}年{ctx.month}月。')
         return None
 
     # -- one data sheet ---------------------------------------------------------------
@@ -308,21 +303,7 @@ class SheetChecks(ProblemLog):
         if not blank:
             return
         found[:] = [f for f in found if f[0] not in blank]
-        keep = [i not in blank for i in range(len(rownos))]
-        for key, vals in parsed.items():
-            parsed[key] = [v for v, k in zip(vals, keep, strict=True) if k]
-        for j, col in enumerate(columns):
-            columns[j] = tuple(v for v, k in zip(col, keep, strict=True) if k)
-        remap = {}
-        new_rownos = []
-        for i, k in enumerate(keep):
-            if k:
-                remap[i] = len(new_rownos)
-                new_rownos.append(rownos[i])
-        rownos[:] = new_rownos
-        bad = {remap[i] for i in bad_rows if i in remap}
-        bad_rows.clear()
-        bad_rows.update(bad)
+        remap = _drop_rows(blank, parsed, rownos, bad_rows, columns)
         found[:] = [(remap[i], j, p) for i, j, p in found if i in remap] + \
             [f for f in found if f[0] not in remap and f[0] not in blank]
 
@@ -338,10 +319,18 @@ class SheetChecks(ProblemLog):
         combos = list(zip(*(parsed[k] for k in keys), strict=True))
         if len(set(combos)) == len(combos):
             return out
+        groups = {}     # first row index -> later row indices summed into it
+        summed = [k for k in spec.summed if k in parsed]
         for i, key in enumerate(combos):
             if BAD in key:
                 continue
             first = seen.setdefault(key, i)
+            if first == i:
+                continue
+            if summed and all(parsed[k][i] == parsed[k][first] for k in spec.same):
+                if i not in bad_rows and first not in bad_rows:
+                    groups.setdefault(first, []).append(i)
+                continue    # a row with other errors is fixed first; then it is summed
             if first != i:
                 bad_rows.add(i)
                 out.append((i, j, Problem(sheet=title, sheet_key=spec.key, row=rownos[i],
@@ -353,4 +342,45 @@ class SheetChecks(ProblemLog):
                                           severity='error',
                                           kind='invalid',
                                           category='duplicate')))
+        if groups:
+            out.extend(self._sum_rows(spec, title, parsed, rownos, columns, bad_rows, groups, summed))
         return out
+
+    @staticmethod
+    def _sum_rows(spec, title, parsed, rownos, columns, bad_rows, groups, summed):
+        """Sum each group of same-key rows into its first row (a warning naming the rows),
+        then drop the later rows from the parsed sheet."""
+        out = []
+        labels = '、'.join(spec.column(k).header for k in spec.unique)
+        j = [c.key for c in spec.columns].index(spec.unique[-1])
+        for first, later in groups.items():
+            for k in summed:
+                parsed[k][first] = sum(parsed[k][i] for i in [first, *later])
+            shown = '、'.join(str(rownos[i]) for i in [first, *later])
+            totals = '、'.join(f'{spec.column(k).header} {parsed[k][first]}' for k in summed)
+            out.append((first, j, Problem(sheet=title, sheet_key=spec.key, row=rownos[first],
+                                          column=spec.letters[j], header=spec.columns[j].header,
+                                          value=N.as_text(columns[j][first]),
+                                          message=f'第 {shown} 列的{labels}相同，已合併為一列（{totals}）',
+                                          fix='若這些列確實是不同的服務，請確認服務項目、其他說明或服務對象；否則可忽略此提醒',
+                                          severity='warning', kind='invalid', category='duplicate')))
+        remap = _drop_rows({i for later in groups.values() for i in later}, parsed, rownos, bad_rows, columns)
+        return [(remap[i], c, p) for i, c, p in out]
+
+
+def _drop_rows(drop, parsed, rownos, bad_rows, columns) -> dict:
+    """Remove the row indices ``drop`` from a parsed sheet, in place; old index -> new index."""
+    keep = [i not in drop for i in range(len(rownos))]
+    for key, vals in parsed.items():
+        parsed[key] = [v for v, k in zip(vals, keep, strict=True) if k]
+    for j, col in enumerate(columns):
+        columns[j] = tuple(v for v, k in zip(col, keep, strict=True) if k)
+    remap = {}
+    for i, k in enumerate(keep):
+        if k:
+            remap[i] = len(remap)
+    rownos[:] = [rownos[i] for i in remap]
+    bad = {remap[i] for i in bad_rows if i in remap}
+    bad_rows.clear()
+    bad_rows.update(bad)
+    return remap

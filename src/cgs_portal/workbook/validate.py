@@ -67,5 +67,17 @@ def _validate(data: bytes, ctx: FilingContext) -> ValidationResult:
     if not any(entry[3] for entry in checks.sheets.values()):
         return fatal_result('檔案中沒有任何個案或服務資料。若本月無個案及服務，請改選「當月無個案及服務」；'
                             '否則請填寫資料後再上傳。', version.id)
+    if book.external_links:
+        checks.add(external_links_warning(book.external_links))
     check_across_sheets(checks)
     return result
+
+
+def external_links_warning(n: int) -> Problem:
+    """Links to other workbooks are data the portal cannot see: they are dropped from every
+    copy it serves, and the unit is told so."""
+    return Problem(sheet='', sheet_key=None, row=None, column=None, header=None, value=str(n),
+                   message=f'檔案含有 {n} 個外部連結（連到其他活頁簿的公式或名稱）；系統只讀取儲存格中已計算的數值，'
+                           '標示檔與匯出檔案不含外部連結',
+                   fix='請在 Excel「資料 → 編輯連結 → 中斷連結」後存檔再上傳；若數值正確可忽略此提醒',
+                   severity='warning', kind='invalid', category='structure')

@@ -81,14 +81,17 @@ def shown_upload(request, report) -> dict | None:
 
 
 def upload_result(request, report, upload):
-    errors, warnings = upload.errors, upload.warnings
+    errors, warnings = upload.errors, shown_order(upload.warnings)
     pending = upload.status == "pending"
+    counted = upload.summary.get("problems", {})
+    warning_count = max(len(warnings), counted.get("warning", 0))
     return {
         "upload": upload,
         "fatal": upload.fatal,
         "errors": errors[:MAX_PROBLEMS_SHOWN],
-        "error_count": len(errors),
+        "error_count": max(len(errors), counted.get("error", 0)),
         "warnings": warnings[:MAX_PROBLEMS_SHOWN],
+        "warnings_more": warning_count - min(len(warnings), MAX_PROBLEMS_SHOWN),
         "filed": upload.status == "filed",
         "pending": pending,
         "superseded": upload.status == "superseded",
@@ -99,6 +102,12 @@ def upload_result(request, report, upload):
         "rows_url": request.resource_url(report, "rows"),
         "sheet_names": {"cases": "當月個案", "services": "相關服務"},
     }
+
+
+def shown_order(warnings) -> list:
+    """Warnings about a whole sheet or file (no row) first, then by sheet and row: a cap on
+    what is shown must never hide the one about a teacher's month."""
+    return sorted(warnings, key=lambda p: (p["row"] is not None, p["sheet_key"] or "", p["row"] or 0))
 
 
 @view_defaults(context=Unit, request_method="POST", permission=Perm.REPORT_FILE)

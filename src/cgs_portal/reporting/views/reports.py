@@ -113,9 +113,11 @@ def _upload_of(request):
 @view_config(context=MonthlyReport, name="annotated", permission=Perm.REPORT_VIEW)
 def annotated(request):
     stored = _upload_of(request)
+    if not stored.has_annotated_copy:
+        raise HTTPNotFound()
     with stored.blob.open("r") as handle:
         data = handle.read()
-    marked = intake.annotate(data, stored.errors)
+    marked = intake.annotate(data, stored.problems)
     base = os.path.splitext(stored.filename)[0] or "workbook"
     return xlsx_response(marked, f"{base}_檢核結果.xlsx")
 
