@@ -160,6 +160,13 @@ class SheetChecks(ProblemLog):
                 bad_rows.add(where[first + i])
         # 2. Column by column: values seen before come from the parser's memo in C.
         parsed = {}
+
+        def cell_problem(i, j, raw, p, kind, category):
+            """The error of data cell (i, j) whose value ``raw`` the parser refused with ``p``."""
+            return Problem(sheet=title, sheet_key=sheet_key, row=rownos[i], column=letters[j],
+                           header=headers[j], value=N.as_text(raw), message=p[2], fix=p[3],
+                           severity='error', kind=kind, category=category)
+
         for j in range(n):
             col = columns[j]
             parser = parsers[j]
@@ -195,31 +202,15 @@ class SheetChecks(ProblemLog):
                     if p is None or raw.__class__ is bool:
                         continue
                     bad_rows.add(i)
-                    found.append((i, j, Problem(sheet=title, sheet_key=sheet_key, row=rownos[i],
-                                                column=letters[j],
-                                                header=headers[j],
-                                                value=N.as_text(raw),
-                                                message=p[2],
-                                                fix=p[3],
-                                                severity='error',
-                                                kind='missing' if p[1] == MISSING else 'invalid',
-                                                category=_CATEGORY.get(p[1], 'value'))))
+                    found.append((i, j, cell_problem(i, j, raw, p,
+                                                     'missing' if p[1] == MISSING else 'invalid',
+                                                     _CATEGORY.get(p[1], 'value'))))
             if scan.has_bool:   # True == 1.0 for sets and dicts: bools are judged apart
                 for i, raw in enumerate(col):
                     if raw.__class__ is bool:
                         vals[i] = BAD
                         bad_rows.add(i)
-                        p = parser(raw)
-                        found.append((i, j, Problem(sheet=title, sheet_key=sheet_key,
-                                                    row=rownos[i],
-                                                    column=letters[j],
-                                                    header=headers[j],
-                                                    value=N.as_text(raw),
-                                                    message=p[2],
-                                                    fix=p[3],
-                                                    severity='error',
-                                                    kind='invalid',
-                                                    category='value')))
+                        found.append((i, j, cell_problem(i, j, raw, parser(raw), 'invalid', 'value')))
             parsed[keys[j]] = vals
         if found and bad_rows:
             self._drop_whitespace_rows(found, parsed, rownos, bad_rows, n, columns)
