@@ -161,6 +161,7 @@ def includeme(config):
     config.include(".forms")
     config.include(".site")
     config.include(".accounts")
+    config.include(".accounts.throttle")  # its own evolve concern (the flat event tree)
     config.include(".reporting")
     config.include(".statistics")
     config.add_static_view("static", "cgs_portal:static", cache_max_age=3600)
