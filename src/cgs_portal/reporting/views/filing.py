@@ -118,6 +118,7 @@ class MonthForms:
         self.unit, self.request = context, request
         self.today, self.now = request.clock.today(), request.clock.now()
         self.ym = None
+        self.spool_dir = request.registry.settings["cgs.spool_dir"]
 
     def checked(self, schema) -> dict:
         """The guard: the posted values of a current form, for a month that may be filed now."""
@@ -141,7 +142,7 @@ class MonthForms:
         try:
             self.checked(MonthPost())
             field = self.workbook_field()
-            path, _size = service.spool(field.file)
+            path, _size = service.spool(field.file, folder=self.spool_dir)
         except Refused as refused:
             return self.refuse(refused)
         try:
