@@ -51,6 +51,7 @@ def month_page(request, ym, active):
         **window_values(ym, today),
         "replacing": report.filing if report is not None and state == workflow.AMENDMENT_OPEN else None,
         "amendment": getattr(report, "amendment", None),
+        "deadline": unit.filing_deadline(*ym, today),
         "result": shown_upload(request, report),
         "version": intake.version_in_force(unit.family, calendar.academic_year_of_month(*ym)),
         "template_url": request.resource_url(unit, "unit-template.xlsx", query={"m": report_key(*ym)}),
