@@ -164,4 +164,4 @@ def test_a_unit_address_opens_its_year_view(testapp, world):
     login(testapp, world["unit"])
     response = testapp.get("/counties/65000/013601/", status=302)
     assert response.location.startswith("http://localhost/counties/65000/013601/year")
-    testapp.get("/counties/63000/333601/", status=403)
+    testapp.get("/counties/63000/333601/", status=404)  # another unit: as if missing (item 18)

@@ -81,6 +81,25 @@ def check_public_url(url) -> None:
         raise ValueError(f"cgs.public_url must be an absolute http(s) base URL, not {url!r}")
 
 
+# A queue of flash messages keeps at most this many (the newest): a page that flashes and
+# redirects, requested again and again without following, must not overflow the 4 KB cookie.
+MAX_FLASHES = 5
+
+
+def portal_session_factory(secret, **options):
+    """Pyramid's signed cookie session whose flash queues drop duplicates and stay short."""
+    base = SignedCookieSessionFactory(secret, **options)
+
+    class PortalSession(base):
+        def flash(self, msg, queue="", allow_duplicate=False):
+            super().flash(msg, queue, allow_duplicate=False)
+            key = "_f_" + queue
+            if len(self[key]) > MAX_FLASHES:
+                self[key] = self[key][-MAX_FLASHES:]
+
+    return PortalSession
+
+
 def main(global_config, **settings):
     """The standalone portal (pserve, waitress, gunicorn …), behind the request body cap."""
     from .site.headers import hsts_enabled
@@ -124,7 +143,7 @@ def includeme(config):
     config.override_asset(to_override="cgs_portal:templates/", override_with=templates_dir + "/")
 
     config.set_session_factory(
-        SignedCookieSessionFactory(
+        portal_session_factory(
             secret,
             cookie_name="cgs_session",
             timeout=int(settings.get("cgs.session_idle_seconds", 1800)),
@@ -142,6 +161,7 @@ def includeme(config):
     config.include(".forms")
     config.include(".site")
     config.include(".accounts")
+    config.include(".accounts.throttle")  # its own evolve concern (the flat event tree)
     config.include(".reporting")
     config.include(".statistics")
     config.add_static_view("static", "cgs_portal:static", cache_max_age=3600)

@@ -197,19 +197,20 @@ def test_unit_never_sees_another_units_reports(app, testapp, world, portal, make
     report_url = UNIT + "113/2024-09/"
     other = webtest.TestApp(app, extra_environ={"REMOTE_ADDR": "192.0.2.77"})
     login(other, world["other_unit"])
+    # issue 10, item 18: outside the caller's scope a refusal is the 404 page (was 403)
     for path in ("", "rows", "annotated?upload=1", "original?upload=1"):
-        assert other.get(report_url + path, status=403)
+        assert other.get(report_url + path, status=404)
     for path in ("current", "overdue", "amend", "year", "month?m=2024-09"):
-        assert other.get(UNIT + path, status=403)
+        assert other.get(UNIT + path, status=404)
     token = csrf_token(other)
     other.post(UNIT + "no-cases", {"m": "2024-09", "serial": "1", "confirm": "yes", "csrf_token": token},
-               status=403)
-    other.post(UNIT + "amend", {"m": "2024-09", "reason": "x", "csrf_token": token}, status=403)
+               status=404)
+    other.post(UNIT + "amend", {"m": "2024-09", "reason": "x", "csrf_token": token}, status=404)
     county = webtest.TestApp(app, extra_environ={"REMOTE_ADDR": "192.0.2.78"})
     login(county, world["county"])
     assert "已填報" in county.get(report_url).text  # county officials see states …
-    county.get(report_url + "rows", status=403)  # … never rows
-    county.get(report_url + "original?upload=1", status=403)
+    county.get(report_url + "rows", status=404)  # … never rows
+    county.get(report_url + "original?upload=1", status=404)
     admin = webtest.TestApp(app, extra_environ={"REMOTE_ADDR": "192.0.2.79"})
     login(admin, world["admin"])
     original = admin.get(report_url + "original?upload=1")

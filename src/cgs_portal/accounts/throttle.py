@@ -1,27 +1,66 @@
 """Rate limits: N failures per key within a window lock the key for a while.
 
-Failures are kept in the ZODB (one small persistent record per key), so every
-app process sees the same counts. Keys are strings such as ``login:010300_a001``
-or ``ip:203.0.113.5``; a key that names no real account is counted the same way,
-so the answers never tell which accounts exist.
+Failures are kept in the ZODB, so every app process sees the same counts. Keys are
+strings such as ``login:010300_a001`` or ``ip:203.0.113.5``; a key that names no real
+account is counted the same way, so the answers never tell which accounts exist.
+
+The storage is one flat ``OOBTree`` (``root.throttle``) of events, never a record per key
+that every failure rewrites: a failure is the entry ``(key, "failure", when, token)`` and
+a lockout ``(key, "lock", locked_at, token) -> until``, with a random ``token``. Parallel
+failures for one key therefore insert *different* keys, which the BTree's conflict
+resolution merges, where one shared record per key made thirty parallel wrong passwords
+end in ConflictErrors and 500s once retries ran out (issue 10, item 14). A key's entries
+are one range of the tree (``key_range``). Failures before a key's latest lock no longer
+count (the lock used up the count); a failure keeps its rule (limit, window, lock length),
+so ``locked_until`` also sees a limit reached by parallel failures that each recorded no
+lockout. Each new failure prunes the key's entries older than a day.
 """
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
-from persistent import Persistent
-from persistent.list import PersistentList
+from BTrees.OOBTree import OOBTree
 
 WINDOW = dt.timedelta(minutes=15)
 LOCK_FOR = dt.timedelta(minutes=15)
 MAX_FAILURES = 5
 LOCK_MINUTES = int(LOCK_FOR.total_seconds() // 60)
+FAILURE, LOCK = "failure", "lock"
 
 
-class Attempts(Persistent):
-    def __init__(self):
-        self.failures = PersistentList()
-        self.locked_until = None
+def key_range(store, key: str):
+    """The ``(entry, value)`` pairs of ``key``: no other key's string falls between these bounds."""
+    return store.items(min=(key,), max=(key + "\x00",), excludemax=True)
+
+
+def locks_of(store, key: str) -> list[tuple[dt.datetime, dt.datetime]]:
+    """``(locked_at, until)`` of the key's lockouts, oldest first."""
+    return [(entry[2], until) for entry, until in key_range(store, key) if entry[1] == LOCK]
+
+
+def counted_failures(store, key: str, now: dt.datetime) -> list[tuple[dt.datetime, tuple]]:
+    """``(when, (limit, window s, lock s))`` of the failures that count: inside their window
+    and after the key's latest lockout (a lockout uses up the count), oldest first."""
+    restart = max((at for at, _until in locks_of(store, key)), default=None)
+    return [(entry[2], rule) for entry, rule in key_range(store, key)
+            if entry[1] == FAILURE and (restart is None or entry[2] > restart)
+            and now - entry[2] < dt.timedelta(seconds=rule[1])]
+
+
+def key_locked_until(store, key: str, now: dt.datetime) -> dt.datetime | None:
+    """When the key's lockout ends, or None.
+
+    Besides the recorded lockouts, enough counted failures lock the key by themselves:
+    parallel requests each see fewer than the limit and record no lockout, yet together
+    they reach it, and the key is then locked from the failure that reached the limit."""
+    ends = [until for _at, until in locks_of(store, key) if until > now]
+    failures = counted_failures(store, key, now)
+    if failures:
+        limit, _window, lock_seconds = failures[-1][1]
+        if len(failures) >= limit:
+            ends.append(failures[limit - 1][0] + dt.timedelta(seconds=lock_seconds))
+    return max((end for end in ends if end > now), default=None)
 
 
 def locked_until(root, keys, now: dt.datetime) -> dt.datetime | None:
@@ -29,12 +68,7 @@ def locked_until(root, keys, now: dt.datetime) -> dt.datetime | None:
     store = getattr(root, "throttle", None)
     if store is None:
         return None
-    latest = None
-    for key in keys:
-        record = store.get(key)
-        if record is not None and record.locked_until and record.locked_until > now:
-            latest = max(latest, record.locked_until) if latest else record.locked_until
-    return latest
+    return max(filter(None, (key_locked_until(store, key, now) for key in keys)), default=None)
 
 
 def record_failure(
@@ -42,19 +76,26 @@ def record_failure(
 ) -> bool:
     """Count a failure against every key; True when this failure locked one of them."""
     store = root.throttle  # created by the accounts evolve step
+    rule = (limit, int(window.total_seconds()), int(lock_for.total_seconds()))
     locked = False
     for key in keys:
-        record = store.get(key)
-        if record is None:
-            record = store[key] = Attempts()
-        recent = [t for t in record.failures if now - t < window]
-        recent.append(now)
-        record.failures = PersistentList(recent[-limit:])
-        if len(recent) >= limit:
-            record.locked_until = now + lock_for
-            record.failures = PersistentList()
+        prune(store, key, now)
+        recent = len(counted_failures(store, key, now))
+        store[(key, FAILURE, now, secrets.token_hex(8))] = rule
+        if recent + 1 >= limit:
+            store[(key, LOCK, now, secrets.token_hex(8))] = now + lock_for
             locked = True
     return locked
+
+
+def prune(store, key: str, now: dt.datetime) -> None:
+    """Drop the key's entries older than a day once they no longer matter: failures past their
+    window, lockouts that have ended (a day is longer than any window or lockout in use)."""
+    horizon = now - dt.timedelta(days=1)
+    stale = [entry for entry, value in key_range(store, key)
+             if entry[2] <= horizon and (entry[1] == FAILURE or value <= now)]
+    for entry in stale:
+        del store[entry]
 
 
 def clear(root, keys) -> None:
@@ -62,8 +103,20 @@ def clear(root, keys) -> None:
     if store is None:
         return
     for key in keys:
-        if key in store:
-            del store[key]
+        for entry in list(store.keys(min=(key,), max=(key + "\x00",), excludemax=True)):
+            del store[entry]
+
+
+def step_1_flat_events(root, registry):
+    """Replace the per-key records of older databases by the flat event tree (counts restart)."""
+    store = getattr(root, "throttle", None)
+    if store is None or any(isinstance(k, str) for k in store.keys()):
+        root.throttle = OOBTree()
+
+
+def includeme(config):
+    config.add_evolution_step("throttle", 1, "login throttle as a flat tree of events",
+                              step_1_flat_events)
 
 
 def client_address(request) -> str:

@@ -18,6 +18,7 @@ class MonthRow:
     state: str
     report: object
     expected: bool
+    due: dt.date  # Unit.filing_deadline: the amendment's end for a reopened month
 
     @property
     def key(self):
@@ -37,15 +38,11 @@ class MonthRow:
     def filing(self):
         return getattr(self.report, "filing", None)
 
-    @property
-    def due(self):
-        return calendar.FilingWindow(self.year, self.month).due
-
 
 def year_rows(unit, ay: int, today: dt.date) -> list[MonthRow]:
     expected = set(unit.expected_months(ay))
     return [MonthRow(year, month, unit.month_state(year, month, today), unit.report(year, month),
-                     (year, month) in expected)
+                     (year, month) in expected, unit.filing_deadline(year, month, today))
             for year, month in calendar.academic_year_months(ay)]
 
 

@@ -5,8 +5,12 @@ Whether a month may be filed and the filing itself are the resources' behaviour
 """
 from __future__ import annotations
 
+import logging
 import os
+import re
 import tempfile
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from .. import calendar
 from . import intake
@@ -15,13 +19,63 @@ from .rules import Refused
 
 # -- uploads ------------------------------------------------------------------------------------
 
-def spool(stream, limit: int = intake.MAX_BYTES) -> tuple[str, int]:
-    """Copy an upload stream once into a temporary file (at most ``limit`` + 1 bytes)."""
+log = logging.getLogger(__name__)
+
+# Spool files are named after the process that wrote them: cgs-upload-{pid}-{random}.xlsx.
+SPOOL_PREFIX = "cgs-upload-"
+SPOOL_NAME = re.compile(r"^cgs-upload-(\d+)-")
+
+
+def default_spool_dir(settings) -> str:
+    """``spool/`` beside the FileStorage (``var/spool`` in both ini files), else the project's
+    ``var/spool`` (ZEO, RelStorage, memory)."""
+    from .. import PROJECT_DIR
+
+    parts = urlsplit(settings.get("zodbconn.uri") or "")
+    if parts.scheme == "file" and parts.path:
+        return str(Path(parts.path).parent / "spool")
+    return str(PROJECT_DIR / "var" / "spool")
+
+
+def process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # an earlier process that had our number: we have spooled nothing yet
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_spool(folder: str) -> int:
+    """Create the spool folder and remove what killed processes left in it; the count removed.
+
+    A process killed during validation (kill -9, OOM) leaves its copy of an upload behind.
+    Several processes may share the folder, so the files of a process still running stay."""
+    os.makedirs(folder, exist_ok=True)
+    removed = 0
+    for entry in os.scandir(folder):
+        if not entry.name.startswith(SPOOL_PREFIX) or not entry.is_file(follow_symlinks=False):
+            continue
+        owner = SPOOL_NAME.match(entry.name)
+        if owner and process_alive(int(owner.group(1))):
+            continue
+        os.unlink(entry.path)
+        removed += 1
+    if removed:
+        log.warning("removed %d upload(s) left in %s by killed processes", removed, folder)
+    return removed
+
+
+def spool(stream, limit: int = intake.MAX_BYTES, *, folder: str) -> tuple[str, int]:
+    """Copy an upload stream once into a file in ``folder`` (at most ``limit`` + 1 bytes)."""
     if hasattr(stream, "seek"):
         # pyramid_retry replays a request with the POST already parsed (webob caches it
         # in the environ): the same file object, already read once.
         stream.seek(0)
-    fd, path = tempfile.mkstemp(prefix="cgs-upload-", suffix=".xlsx")
+    fd, path = tempfile.mkstemp(prefix=f"{SPOOL_PREFIX}{os.getpid()}-", suffix=".xlsx", dir=folder)
     size = 0
     try:
         with os.fdopen(fd, "wb") as out:

@@ -160,6 +160,13 @@ class Unit(Folder):
             report.ensure_containers()
         return report
 
+    def filing_deadline(self, year: int, month: int, today: dt.date) -> dt.date:
+        """Until when month (year, month) may be filed, as every page and mail says it."""
+        report = self.report(year, month)
+        if report is None:
+            return calendar.FilingWindow(year, month).due
+        return report.filing_deadline(today)
+
     def month_state(self, year: int, month: int, today: dt.date) -> str:
         """The workflow state of month (year, month) today, whether or not it has a report."""
         report = self.report(year, month)
@@ -228,6 +235,13 @@ class MonthlyReport(Persistent):
 
     def state_on(self, today: dt.date) -> str:
         return workflow.effective_state(self, self.year, self.month, today)
+
+    def filing_deadline(self, today: dt.date) -> dt.date:
+        """Until when this month may be filed: an approved amendment's end while it is open,
+        else the filing window's due date (the 10th of the next month; later is late)."""
+        if self.state_on(today) == workflow.AMENDMENT_OPEN:
+            return self.amendment.open_until
+        return calendar.FilingWindow(self.year, self.month).due
 
     def file(self, upload, who: str, now: dt.datetime, today: dt.date) -> Filing:
         """File this month with the rows of ``upload`` (a validated Upload)."""

@@ -5,3 +5,4 @@ def includeme(config):
     config.scan(".")
     config.include(".pages")
     config.include(".evolve")
+    config.include(".errors")

@@ -128,7 +128,8 @@ def notify_decision(request, report, amendment):
         return
     subject, template = DECISION_MAILS[amendment.decision]
     values = {"unit": unit, "report": report, "amendment": amendment,
-              "open_until": calendar.roc_date(amendment.open_until), "office_advice": rules.office_advice()}
+              "open_until": calendar.roc_date(report.filing_deadline(request.clock.today())),
+              "office_advice": rules.office_advice()}
     body = render(template, values, request=request)
     if isinstance(body, bytes):  # Chameleon's text renderer returns encoded bytes
         body = body.decode("utf-8")

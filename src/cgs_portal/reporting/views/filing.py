@@ -51,6 +51,7 @@ def month_page(request, ym, active):
         **window_values(ym, today),
         "replacing": report.filing if report is not None and state == workflow.AMENDMENT_OPEN else None,
         "amendment": getattr(report, "amendment", None),
+        "deadline": unit.filing_deadline(*ym, today),
         "result": shown_upload(request, report),
         "version": intake.version_in_force(unit.family, calendar.academic_year_of_month(*ym)),
         "template_url": request.resource_url(unit, "unit-template.xlsx", query={"m": report_key(*ym)}),
@@ -118,6 +119,7 @@ class MonthForms:
         self.unit, self.request = context, request
         self.today, self.now = request.clock.today(), request.clock.now()
         self.ym = None
+        self.spool_dir = request.registry.settings["cgs.spool_dir"]
 
     def checked(self, schema) -> dict:
         """The guard: the posted values of a current form, for a month that may be filed now."""
@@ -141,7 +143,7 @@ class MonthForms:
         try:
             self.checked(MonthPost())
             field = self.workbook_field()
-            path, _size = service.spool(field.file)
+            path, _size = service.spool(field.file, folder=self.spool_dir)
         except Refused as refused:
             return self.refuse(refused)
         try:
