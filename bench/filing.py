@@ -73,7 +73,6 @@ def file_through_page(browser, key, data):
 
 def synthetic_year(app, units_per_county=20):
     """Aggregates-only filings for 22 counties × N units × 12 months (for the roll-ups)."""
-    from cgs_portal.reporting import service
     from cgs_portal.reporting.models import Filing, RowStore, Upload
     from cgs_portal.workbook import build_aggregates
 
@@ -92,7 +91,7 @@ def synthetic_year(app, units_per_county=20):
                 code = f"{county.code[:2]}9{i:03d}"
                 unit = add_unit(root, code, f"示範{code}", "國中", county.code)
                 for y, m in months:
-                    report = service.get_or_create_report(unit, y, m)
+                    report = unit.report(y, m, create=True)
                     upload = Upload(1, "x.xlsx", None, "bench")
                     upload.aggregates = aggregates
                     upload.rows = RowStore({})
@@ -132,13 +131,11 @@ def main_bench():
         clock.set_now(dt.datetime(2024, 10, 3, 9, 0, tzinfo=TAIPEI))
 
         # a re-filing after an approved amendment: upload, diff, confirm
-        from cgs_portal.reporting import service
-
         with open_root(app) as root:
-            unit = root["counties"]["65000"]["013501"]
+            report = root["counties"]["65000"]["013501"].report(2024, 9)
             now = clock.now()
-            service.request_amendment(unit, 2024, 9, "bench", "013501_bench", now, now.date())
-            service.decide_amendment(unit["113"]["2024-09"], True, "", "admin", now)
+            report.request_amendment("bench", "013501_bench", now, now.date())
+            report.decide_amendment(True, "", "admin", now)
         total, _u, _p = file_through_page(browser, "2024-09", workbook(5000, 11))
         emit("refile_5000_with_diff_s", total, "s")
 
