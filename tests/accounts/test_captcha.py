@@ -1,0 +1,46 @@
+"""The login captcha: single use on the server, short-lived, checked before any password work,
+and a wrong captcha counts against the address only (issue 10, items 1, 5, 7)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import webtest
+
+from support import PASSWORD, captcha_code
+
+
+def _login_form(testapp, login_id, password, code):
+    form = testapp.get("/login").forms["login-form"]
+    form["login"] = login_id
+    form["password"] = password
+    form["captcha"] = code
+    return form
+
+
+def test_a_replayed_cookie_does_not_bring_a_solved_captcha_back(app, world):
+    browser = webtest.TestApp(app, extra_environ={"REMOTE_ADDR": "192.0.2.21"})
+    form = _login_form(browser, world["unit"], PASSWORD, "")
+    form["captcha"] = captcha_code(browser)
+    saved = dict(browser.cookies)  # the cookie carrying the solved captcha
+    assert form.submit("submit").status_int == 302
+    replay = webtest.TestApp(app, extra_environ={"REMOTE_ADDR": "192.0.2.21"})
+    for name, value in saved.items():
+        replay.set_cookie(name, value)
+    form2 = _login_form(replay, world["unit"], PASSWORD, form["captcha"].value)
+    # the GET of /login keeps the captcha of the replayed cookie: only the server can refuse it
+    again = form2.submit("submit")
+    assert again.status_int == 200
+    assert "帳號、密碼或驗證碼錯誤" in again.text
+
+
+def test_a_captcha_expires_after_a_few_minutes(testapp, world, clock):
+    code = captcha_code(testapp)
+    form = _login_form(testapp, world["unit"], PASSWORD, code)
+    clock.advance(dt.timedelta(minutes=6))
+    response = form.submit("submit")
+    assert response.status_int == 200 and "帳號、密碼或驗證碼錯誤" in response.text
+
+
+def test_the_test_only_code_view_still_works(testapp):
+    code = captcha_code(testapp)
+    assert len(code) == 5 and code.isdigit()
