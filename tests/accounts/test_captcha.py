@@ -6,7 +6,7 @@ import datetime as dt
 
 import webtest
 
-from support import PASSWORD, captcha_code
+from support import PASSWORD, captcha_code, login
 
 
 def _login_form(testapp, login_id, password, code):
@@ -44,3 +44,13 @@ def test_a_captcha_expires_after_a_few_minutes(testapp, world, clock):
 def test_the_test_only_code_view_still_works(testapp):
     code = captcha_code(testapp)
     assert len(code) == 5 and code.isdigit()
+
+
+def test_a_wrong_captcha_skips_the_password_check(testapp, world, monkeypatch):
+    from cgs_portal.accounts import login as login_module
+
+    calls = []
+    monkeypatch.setattr(login_module, "verify_password", lambda *a: calls.append(a) or True)
+    response = login(testapp, world["unit"], PASSWORD, captcha="00000")
+    assert response.status_int == 200 and "帳號、密碼或驗證碼錯誤" in response.text
+    assert calls == []

@@ -75,19 +75,24 @@ def login_page(request):
 
 
 def authenticate(request, appstruct) -> dict:
-    """Check the captcha, throttles and password; log in or say what failed (generically)."""
+    """Check the throttles, the captcha, then the password; log in or say what failed (generically).
+
+    The captcha comes before the password: no argon2 work for a request that has not proven
+    a human is there.
+    """
     root = get_app_root(request)
     login = appstruct["login"].strip()
     until = throttle.password_locked_until(request, root, login)
+    captcha_ok = check_code(request, appstruct["captcha"])  # used up either way
     if until is not None:
-        check_code(request, appstruct["captcha"])  # used up either way
         audit.record(request, "login.locked", login, "鎖定中仍嘗試登入", root=root)
         return {"error": f"登入失敗次數過多，已暫停登入，請於 {until:%H:%M} 後再試。"
                          " 若忘記密碼，請使用「忘記密碼」功能。"}
-    captcha_ok = check_code(request, appstruct["captcha"])
+    if not captcha_ok:
+        return {"error": _failed(request, root, login, captcha_ok)}
     account = find_account(request, login)
     password_ok = verify_password(account.password_hash if account else None, appstruct["password"])
-    if not (captcha_ok and password_ok and account is not None):
+    if not (password_ok and account is not None):
         return {"error": _failed(request, root, login, captcha_ok)}
     if not account.can_log_in:
         return {"error": refusal(account)}
