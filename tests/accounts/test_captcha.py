@@ -54,3 +54,47 @@ def test_a_wrong_captcha_skips_the_password_check(testapp, world, monkeypatch):
     response = login(testapp, world["unit"], PASSWORD, captcha="00000")
     assert response.status_int == 200 and "帳號、密碼或驗證碼錯誤" in response.text
     assert calls == []
+
+
+def test_wrong_captchas_do_not_lock_the_account(app, world):
+    attacker = webtest.TestApp(app, extra_environ={"REMOTE_ADDR": "198.51.100.40"})
+    for _ in range(6):
+        login(attacker, world["unit"], "Wrong12345x", captcha="00000")
+    # the attacker's address is locked …
+    assert "登入失敗次數過多" in login(attacker, world["unit"], PASSWORD).text
+    # … the account is not: its owner logs in from elsewhere
+    owner = webtest.TestApp(app, extra_environ={"REMOTE_ADDR": "198.51.100.41"})
+    assert login(owner, world["unit"], PASSWORD).status_int == 302
+
+
+def _change_email_form(testapp, login_id, password):
+    form = testapp.get("/change-email").forms["change-email-form"]
+    form["login"] = login_id
+    form["password"] = password
+    form["email"] = form["email_repeat"] = "new@example.invalid"
+    return form
+
+
+def test_change_email_has_a_captcha(testapp, world, settings):
+    from support import outbox
+
+    page = testapp.get("/change-email")
+    assert "captcha" in page.forms["change-email-form"].fields
+    form = _change_email_form(testapp, world["unit"], PASSWORD)
+    form["captcha"] = "00000"
+    refused = form.submit("submit")
+    assert refused.status_int == 200 and not outbox(settings)
+    form = _change_email_form(testapp, world["unit"], PASSWORD)
+    form["captcha"] = captcha_code(testapp)
+    assert form.submit("submit").status_int == 302
+    assert any("new@example.invalid" in m["to"] for m in outbox(settings))
+
+
+def test_change_email_wrong_captcha_does_not_lock_the_account(app, world):
+    attacker = webtest.TestApp(app, extra_environ={"REMOTE_ADDR": "198.51.100.42"})
+    for _ in range(6):
+        form = _change_email_form(attacker, world["unit"], "Wrong12345x")
+        form["captcha"] = "00000"
+        form.submit("submit")
+    owner = webtest.TestApp(app, extra_environ={"REMOTE_ADDR": "198.51.100.43"})
+    assert login(owner, world["unit"], PASSWORD).status_int == 302

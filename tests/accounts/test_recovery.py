@@ -5,7 +5,7 @@ import datetime as dt
 
 import webtest
 
-from support import PASSWORD, confirm_link, login, mail_link, outbox, relative
+from support import PASSWORD, captcha_code, confirm_link, login, mail_link, outbox, relative
 
 NEW = "Blue7Sky9Lake"
 
@@ -89,6 +89,7 @@ def change_email(testapp, login_id="013601_a001", password=PASSWORD, new="new@ex
     form["password"] = password
     form["email"] = new
     form["email_repeat"] = repeat if repeat is not None else new
+    form["captcha"] = captcha_code(testapp)  # issue 10 item 5: the page has a captcha now
     return form.submit("submit")
 
 

@@ -17,6 +17,7 @@ from .captcha import check_code
 from .flows import landing_url
 from .models import PENDING, find_account
 from .passwords import verify_password
+from .schemas import captcha_node
 
 GENERIC_LOGIN_ERROR = "帳號、密碼或驗證碼錯誤，請重新輸入。"
 LOGIN_PAGE = "cgs_portal:templates/accounts/login.pt"
@@ -35,12 +36,7 @@ class LoginSchema(CSRFSchema):
         missing_msg="請輸入密碼",
         widget=deform.widget.PasswordWidget(autocomplete="current-password"),
     )
-    captcha = colander.SchemaNode(
-        colander.String(),
-        title="驗證",
-        missing_msg="請輸入圖片中的 5 位數字",
-        widget=deform.widget.TextInputWidget(template="captcha", autocomplete="off"),
-    )
+    captcha = captcha_node()
 
 
 def login_form(request):
@@ -100,7 +96,10 @@ def authenticate(request, appstruct) -> dict:
 
 
 def _failed(request, root, login, captcha_ok) -> str:
-    locked = throttle.password_failed(request, root, login)
+    if captcha_ok:
+        locked = throttle.password_failed(request, root, login)
+    else:
+        locked = throttle.address_failed(request, root)
     audit.record(request, "login.failed", login, "驗證碼錯誤" if not captcha_ok else "帳號或密碼錯誤",
                  root=root)
     if not locked:

@@ -116,6 +116,17 @@ def _unit_code():
     )
 
 
+def captcha_node():
+    """The image captcha's answer (checked by the view, which uses the code up)."""
+    return colander.SchemaNode(
+        colander.String(),
+        title="驗證",
+        missing_msg="請輸入圖片中的 5 位數字",
+        widget=deform.widget.TextInputWidget(template="captcha", autocomplete="off"),
+        validator=colander.Length(max=10, max_err="請輸入圖片中的 5 位數字"),
+    )
+
+
 def _repeat(node, value, first, second, message):
     if value.get(first) != value.get(second):
         exc = colander.Invalid(node)
@@ -211,6 +222,7 @@ class ChangeEmailSchema(CSRFSchema):
     password = _password("密碼", autocomplete="current-password")
     email = _email("新 Email")
     email_repeat = _email("請再輸入一次新 Email")
+    captcha = captcha_node()
 
     def validator(self, node, value):
         _repeat(node, value, "email", "email_repeat", MSG_REPEAT_EMAIL)

@@ -91,6 +91,12 @@ def password_failed(request, root, login: str) -> bool:
     return record_failure(root, password_keys(request, login), request.clock.now())
 
 
+def address_failed(request, root) -> bool:
+    """Count a wrong captcha against this address only: anyone may type a login, so a failure
+    that proves nothing about the password must not lock its account. True when it locked."""
+    return record_failure(root, password_keys(request, "")[1:], request.clock.now())
+
+
 def password_succeeded(root, login: str) -> None:
     """A proven password ends the login's count (the address keeps its own)."""
     clear(root, [f"login:{login.strip().lower()}"])

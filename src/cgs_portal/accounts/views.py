@@ -8,7 +8,7 @@ from ..resources import PortalRoot
 from ..resources.root import get_app_root
 from ..security import Perm
 from . import audit, mails, passwords, throttle, tokens
-from .flows import FORM, secret, start_email_change
+from .flows import FORM, prove_password, secret, start_email_change
 from .forms import make_form, process, rate_limit
 from .models import ACTIVE, DISABLED, PENDING, Account, unit_login
 from .schemas import (
@@ -192,16 +192,10 @@ def change_email(request):
     form = make_form(request, ChangeEmailSchema(), "確定", "change-email-form")
 
     def success(data):
-        root = get_app_root(request)
-        login = data["login"].strip()
-        until = throttle.password_locked_until(request, root, login)
-        if until is not None:
-            return f"失敗次數過多，已暫停受理，請於 {until:%H:%M} 後再試。"
-        account = root["accounts"].get(login)
-        if account is None or not passwords.verify_password(account.password_hash, data["password"]):
-            throttle.password_failed(request, root, login)
-            audit.record(request, "login.failed", login, "變更信箱：帳號或密碼錯誤")
-            return "帳號或密碼錯誤，請重新輸入。"
+        account, problem = prove_password(request, data["login"].strip(), data["password"],
+                                          data["captcha"], what="變更信箱")
+        if problem:
+            return problem
         if account.status == DISABLED:
             return "此帳號已停用（帳號重置），請至「新建帳號」重新註冊，或聯繫系統客服。"
         new_email = data["email"].strip()
