@@ -67,11 +67,18 @@ def clear(root, keys) -> None:
 
 
 def client_address(request) -> str:
-    """The client's address (the first hop a trusted proxy put in X-Forwarded-For)."""
-    if request.registry.settings.get("cgs.trust_forwarded_for") in ("true", "1", True):
-        forwarded = request.headers.get("X-Forwarded-For", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
+    """The client's address; behind trusted proxies, the hop the outermost trusted proxy added.
+
+    With ``cgs.trust_forwarded_for`` each of the ``cgs.trusted_proxies`` proxies (default 1)
+    appends the address it saw to X-Forwarded-For, so the client is the N-th entry from the
+    right; everything left of it was written by the client and is ignored.
+    """
+    settings = request.registry.settings
+    if settings.get("cgs.trust_forwarded_for") in ("true", "1", True):
+        hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
+        proxies = max(1, int(settings.get("cgs.trusted_proxies") or 1))
+        if hops:
+            return hops[-proxies] if len(hops) >= proxies else hops[0]
     return request.client_addr or "unknown"
 
 
