@@ -1,7 +1,7 @@
 """The account e-mails: bodies are text templates under ``templates/accounts/mail/``.
 
 ``mail.send_mail`` adds the portal's subject prefix and footer to every one of them;
-links are absolute, built on ``cgs.public_url`` when it is set.
+links are absolute, built on ``cgs.public_url`` — never on the request's Host header.
 """
 from __future__ import annotations
 
