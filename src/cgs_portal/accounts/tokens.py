@@ -39,6 +39,8 @@ SUPERSEDED = "superseded"
 
 
 class AccountToken(Persistent):
+    requested_from = ""  # the client address of the request that issued it (older records: none)
+
     def __init__(self, token_id, purpose, login, payload, created_at, expires_at, address):
         self.token_id = token_id
         self.purpose = purpose
@@ -93,7 +95,7 @@ def _serializer(secret: str) -> URLSafeSerializer:
 
 
 def issue(root, secret: str, purpose: str, login: str, now: dt.datetime, *, payload=None,
-          address: str = "", lifetime: dt.timedelta = LIFETIME) -> str:
+          address: str = "", lifetime: dt.timedelta = LIFETIME, requested_from: str = "") -> str:
     """A new signed link token; older unused links of this purpose for ``login`` are void."""
     if purpose not in PURPOSES:
         raise ValueError(purpose)
@@ -102,7 +104,10 @@ def issue(root, secret: str, purpose: str, login: str, now: dt.datetime, *, payl
         if old.purpose == purpose and old.used_at is None:
             old.superseded = True
     token_id = secrets.token_urlsafe(16)
-    store.add(AccountToken(token_id, purpose, login, payload, now, now + lifetime, address))
+    token = AccountToken(token_id, purpose, login, payload, now, now + lifetime, address)
+    if requested_from:
+        token.requested_from = requested_from[:64]
+    store.add(token)
     return _serializer(secret).dumps({"i": token_id, "p": purpose})
 
 

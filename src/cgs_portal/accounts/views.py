@@ -4,6 +4,7 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 
+from ..calendar import roc_datetime
 from ..resources import PortalRoot
 from ..resources.root import get_app_root
 from ..security import Perm
@@ -171,7 +172,8 @@ def forgot_password(request):
                 mails.password_refused(request, account, problems)
             else:
                 signed = tokens.issue(root, secret(request), tokens.PASSWORD, login, now,
-                                      payload=passwords.hash_password(data["password"]), address=account.email)
+                                      payload=passwords.hash_password(data["password"]), address=account.email,
+                                      requested_from=throttle.client_address(request))
                 mails.password_confirmation(request, account, signed, now + tokens.LIFETIME)
         audit.record(request, "password.forgot", login, "帳號與 Email 相符" if matches else "不相符")
         request.session.flash(FORGOT_ANSWER, "info")
@@ -227,27 +229,54 @@ DONE = {
 }
 
 
+PASSWORD_NOT_RETYPED = ("輸入的密碼與申請時設定的新密碼不一致，新密碼未生效。若您沒有申請忘記密碼，"
+                        "請不要理會此信件，密碼不會變更。")
+
+
 @view_config(context=PortalRoot, name="confirm", renderer="cgs_portal:templates/accounts/confirm.pt",
              permission=Perm.SITE_VIEW)
 def confirm(request):
     """GET shows what the link will do; POST does it (mail scanners that prefetch links do nothing)."""
-    root = get_app_root(request)
-    now = request.clock.now()
     signed = request.params.get("t", "")
-    token, problem = tokens.check(root, secret(request), signed, now)
+    token, problem, account = _link(request, signed)
     if token is not None and token.purpose == tokens.SETUP:
         return HTTPFound(location=request.resource_url(request.root, "set-password", query={"t": signed}))
-    account = root["accounts"].get(token.login) if token is not None else None
-    if token is not None and problem is None and (account is None or account.status == DISABLED):
-        problem = tokens.INVALID
     if request.method == "POST" and "resend" in request.POST and token is not None:
         message = resend(request, token)
         request.session.flash(message, "info")
         return HTTPFound(location=request.resource_url(request.root, "login"))
+    error = None
     if request.method == "POST" and "confirm" in request.POST and problem is None:
-        apply_token(request, token, account)
-        request.session.flash(DONE[token.purpose], "info")
-        return HTTPFound(location=request.resource_url(request.root, "login"))
+        error = _password_not_retyped(request, token)
+        if error is None:
+            apply_token(request, token, account)
+            request.session.flash(DONE[token.purpose], "info")
+            return HTTPFound(location=request.resource_url(request.root, "login"))
+    return _confirm_page(request, signed, token, problem, account, error)
+
+
+def _link(request, signed):
+    """(token, problem, account) of a signed link; a disabled or vanished account makes it invalid."""
+    root = get_app_root(request)
+    token, problem = tokens.check(root, secret(request), signed, request.clock.now())
+    account = root["accounts"].get(token.login) if token is not None else None
+    if token is not None and problem is None and (account is None or account.status == DISABLED):
+        problem = tokens.INVALID
+    return token, problem, account
+
+
+def _password_not_retyped(request, token) -> str | None:
+    """忘記密碼: the requested password must be typed again, so that a link the owner did not
+    ask for changes nothing when clicked. A message when it was not; None otherwise."""
+    if token.purpose != tokens.PASSWORD:
+        return None
+    typed = request.POST.get("password", "")
+    if not typed or len(typed) > passwords.MAX_LENGTH * 4:
+        return PASSWORD_NOT_RETYPED
+    return None if passwords.verify_password(token.payload, typed) else PASSWORD_NOT_RETYPED
+
+
+def _confirm_page(request, signed, token, problem, account, error):
     return {
         "page_title": tokens.PURPOSES.get(token.purpose, "確認連結") if token else "確認連結",
         "problem": PROBLEMS.get(problem) if problem else None,
@@ -258,6 +287,9 @@ def confirm(request):
         "purpose": token.purpose if token else None,
         "login": token.login if token else "",
         "payload_email": token.payload if token is not None and token.purpose == tokens.EMAIL else "",
+        "requested_at": roc_datetime(token.created_at) if token else "",
+        "requested_from": (token.requested_from or "（未記錄）") if token else "",
+        "errors": [error] if error else [],
     }
 
 
@@ -311,7 +343,8 @@ def resend(request, token) -> str:
         if token.used_at is not None:
             return "新密碼已生效，請直接登入；若又忘記密碼，請重新申請「忘記密碼」。"
         signed = tokens.issue(root, secret(request), tokens.PASSWORD, account.login, now,
-                              payload=token.payload, address=account.email)
+                              payload=token.payload, address=account.email,
+                              requested_from=token.requested_from)
         mails.password_confirmation(request, account, signed, expires)
     elif token.purpose == tokens.SETUP:
         if account.password_hash:
