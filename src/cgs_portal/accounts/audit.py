@@ -24,6 +24,7 @@ EVENTS = {
     "password.reset": "忘記密碼完成",
     "email.change": "變更信箱申請",
     "email.confirm": "變更信箱完成",
+    "email.cancel": "變更信箱取消",
     "login.change": "變更登入帳號",
     "account.update": "更新承辦人資訊",
     "account.reset": "帳號重置",

@@ -45,7 +45,10 @@ def start_email_change(request, account, new_email, *, keep_sid):
                           address=new_email)
     mails.email_confirmation(request, account, new_email, signed, now + tokens.LIFETIME)
     if account.email and account.email.lower() != new_email.lower():
-        mails.email_change_notice(request, account, new_email)
+        cancel = tokens.issue(root, secret(request), tokens.CANCEL_EMAIL, account.login, now,
+                              payload=new_email, address=account.email,
+                              requested_from=throttle.client_address(request))
+        mails.email_change_notice(request, account, new_email, cancel, now + tokens.LIFETIME)
     audit.record(request, "email.change", account.login, f"新信箱 {new_email}（待確認）")
     return ended
 
@@ -71,3 +74,11 @@ def prove_password(request, login, password, captcha, *, what: str):
         audit.record(request, "login.failed", login, f"{what}：帳號或密碼錯誤")
         return None, "帳號或密碼錯誤，請重新輸入。"
     return account, None
+
+
+def cancel_email_change(request, account) -> None:
+    """Drop the pending e-mail change and void its confirmation links."""
+    account.awaiting_email = None
+    for token in tokens.token_store(get_app_root(request)).for_login(account.login):
+        if token.purpose in (tokens.EMAIL, tokens.CANCEL_EMAIL) and token.used_at is None:
+            token.superseded = True

@@ -45,9 +45,10 @@ def email_confirmation(request, account, new_email, token, expires_at):
                       "confirm", token, expires_at)
 
 
-def email_change_notice(request, account, new_email):
-    _send(request, account.email, "變更信箱通知", "email_change_notice", account=account,
-          new_email=new_email)
+def email_change_notice(request, account, new_email, cancel_token, expires_at):
+    """To the old address: a change was asked for, with a link that cancels it."""
+    return _link_mail(request, account.email, "變更信箱通知", "email_change_notice", account,
+                      "confirm", cancel_token, expires_at, new_email=new_email)
 
 
 def login_reminder(request, account):

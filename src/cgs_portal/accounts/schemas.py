@@ -232,6 +232,34 @@ class AccountSchema(CSRFSchema):
     name = _name()
     phone = _phone()
     email = _email()
+    current = _text("目前密碼（變更 Email 時必填）", missing="",
+                    widget=deform.widget.PasswordWidget(autocomplete="current-password"),
+                    validator=colander.Length(max=MAX_LENGTH * 4, max_err="密碼太長。"))
+
+    def validator(self, node, value):
+        """A new e-mail address needs the current password (a stolen session cannot keep the
+        account by moving its mailbox); wrong passwords count towards the login's lockout."""
+        from ..resources.root import get_app_root
+        from . import throttle
+        from .passwords import verify_password
+
+        request = node.bindings["request"]
+        account = request.identity
+        kept = {account.email.lower(), (account.awaiting_email or "").lower()}
+        if value["email"].strip().lower() in kept:
+            return
+        root = get_app_root(request)
+        exc = colander.Invalid(node)
+        if throttle.password_locked_until(request, root, account.login) is not None:
+            exc["current"] = "失敗次數過多，已暫停受理，請稍後再試。"
+            raise exc
+        if not value["current"]:
+            exc["current"] = "變更 Email 須輸入目前密碼。"
+            raise exc
+        if not verify_password(account.password_hash, value["current"]):
+            throttle.password_failed(request, root, account.login)
+            exc["current"] = "目前密碼不正確。"
+            raise exc
 
 
 class ChangePasswordSchema(CSRFSchema):

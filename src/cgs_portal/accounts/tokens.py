@@ -23,12 +23,14 @@ ACTIVATE = "activate"  # registration: open the account
 PASSWORD = "password"  # 忘記密碼: the new password (hash in payload) takes effect
 EMAIL = "email"  # 變更信箱: the new address (payload) takes effect
 SETUP = "setup"  # first administrator / officials: set your own password
+CANCEL_EMAIL = "email-cancel"  # to the old address: cancel the pending change to the payload
 
 PURPOSES = {
     ACTIVATE: "開通帳號",
     PASSWORD: "確認新密碼",
     EMAIL: "確認新信箱",
     SETUP: "設定密碼",
+    CANCEL_EMAIL: "取消變更信箱",
 }
 
 # Why a link cannot be used (for the page that says so).
@@ -36,6 +38,7 @@ INVALID = "invalid"
 EXPIRED = "expired"
 USED = "used"
 SUPERSEDED = "superseded"
+MOOT = "moot"  # a cancel link for a change that was confirmed or cancelled meanwhile
 
 
 class AccountToken(Persistent):

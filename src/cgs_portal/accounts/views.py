@@ -9,7 +9,7 @@ from ..resources import PortalRoot
 from ..resources.root import get_app_root
 from ..security import Perm
 from . import audit, mails, passwords, throttle, tokens
-from .flows import FORM, prove_password, secret, start_email_change
+from .flows import FORM, cancel_email_change, prove_password, secret, start_email_change
 from .forms import make_form, process, rate_limit
 from .models import ACTIVE, DISABLED, PENDING, Account, unit_login
 from .schemas import (
@@ -221,11 +221,14 @@ PROBLEMS = {
     tokens.EXPIRED: f"此連結已逾期（連結於寄出後 {tokens.LIFETIME_HOURS} 小時失效）。",
     tokens.USED: "此連結已使用過（每個連結只能使用一次）。",
     tokens.SUPERSEDED: "此連結已失效：之後又寄出了一封新的信件，請使用最新一封信中的連結。",
+    tokens.MOOT: "此信箱變更已確認或已取消，此連結不再需要。若不是您本人申請變更，請聯繫系統客服。",
 }
 DONE = {
     tokens.ACTIVATE: "帳號已開通，請登入系統。",
     tokens.PASSWORD: "新密碼已生效，請以新密碼登入系統。",
     tokens.EMAIL: "新信箱已確認，請登入系統。",
+    tokens.CANCEL_EMAIL: "已取消信箱變更，註冊信箱維持不變；此帳號的登入已全部登出。"
+                         "若密碼可能外洩，請使用「忘記密碼」重設密碼。",
 }
 
 
@@ -262,6 +265,9 @@ def _link(request, signed):
     account = root["accounts"].get(token.login) if token is not None else None
     if token is not None and problem is None and (account is None or account.status == DISABLED):
         problem = tokens.INVALID
+    if (problem is None and token.purpose == tokens.CANCEL_EMAIL
+            and account.awaiting_email != token.payload):
+        problem = tokens.MOOT
     return token, problem, account
 
 
@@ -280,13 +286,15 @@ def _confirm_page(request, signed, token, problem, account, error):
     return {
         "page_title": tokens.PURPOSES.get(token.purpose, "確認連結") if token else "確認連結",
         "problem": PROBLEMS.get(problem) if problem else None,
-        "can_resend": token is not None and problem is not None,
+        "can_resend": token is not None and problem is not None and problem != tokens.MOOT
+        and token.purpose != tokens.CANCEL_EMAIL,
         "already_done": problem == tokens.USED and token.purpose == tokens.ACTIVATE
         and account is not None and account.status == ACTIVE,
         "token": signed,
         "purpose": token.purpose if token else None,
         "login": token.login if token else "",
-        "payload_email": token.payload if token is not None and token.purpose == tokens.EMAIL else "",
+        "payload_email": token.payload if token is not None
+        and token.purpose in (tokens.EMAIL, tokens.CANCEL_EMAIL) else "",
         "requested_at": roc_datetime(token.created_at) if token else "",
         "requested_from": (token.requested_from or "（未記錄）") if token else "",
         "errors": [error] if error else [],
@@ -312,6 +320,10 @@ def apply_token(request, token, account):
         account.activate()
         account.end_other_sessions(None)
         audit.record(request, "email.confirm", account.login, f"新信箱 {token.payload}")
+    elif token.purpose == tokens.CANCEL_EMAIL:
+        cancel_email_change(request, account)
+        account.end_other_sessions(None)  # the session that asked for it may be a stolen one
+        audit.record(request, "email.cancel", account.login, f"原信箱取消變更為 {token.payload}")
 
 
 def resend(request, token) -> str:
@@ -321,6 +333,8 @@ def resend(request, token) -> str:
     limited = rate_limit(request, "resend", [token.login], limit=3, window=tokens.LIFETIME)
     if limited:
         return limited
+    if token.purpose == tokens.CANCEL_EMAIL:
+        return "取消變更信箱的連結無法重寄；若仍需取消，請聯繫系統客服。"
     account = root["accounts"].get(token.login)
     if account is None or account.status == DISABLED:
         return "此帳號已停用或不存在，無法重寄。請至「新建帳號」重新註冊，或聯繫系統客服。"
