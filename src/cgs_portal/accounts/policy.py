@@ -4,7 +4,8 @@ The session holds only the login, a per-login session id (so that a password cha
 e-mail change, reset or disablement ends every other session at once) and the time of
 the login: a session older than ``cgs.session_max_seconds`` (12 hours) is ended on the
 next request, whatever its activity — checked from the signed cookie, so a GET still
-writes nothing to the database.
+writes nothing to the database. Measured on the real clock (``clock.wall_seconds``), as
+Pyramid's idle timeout is, not on the portal's pinnable date clock.
 Authorization is the ACLs of the resources.
 """
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from pyramid.authentication import SessionAuthenticationHelper
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
 
+from ..clock import wall_seconds
 from ..security import user_principal
 from .models import SESSION_MAX_AGE, find_account
 
@@ -23,7 +25,7 @@ def session_too_old(request) -> bool:
     limit = int(request.registry.settings.get("cgs.session_max_seconds")
                 or SESSION_MAX_AGE.total_seconds())
     started = request.session.get(LOGIN_AT)
-    return not isinstance(started, int) or request.clock.now().timestamp() - started > limit
+    return not isinstance(started, int) or wall_seconds() - started > limit
 
 
 class PortalSecurityPolicy:
@@ -68,7 +70,7 @@ class PortalSecurityPolicy:
     def remember(self, request, userid, sid=None, **kw):
         request.session["cgs.sid"] = sid
         # A re-remember (change-login) keeps the original login time: the limit is absolute.
-        request.session.setdefault(LOGIN_AT, int(request.clock.now().timestamp()))
+        request.session.setdefault(LOGIN_AT, int(wall_seconds()))
         request.__dict__.pop("cgs_identity", None)
         return self.helper.remember(request, userid, **kw)
 
