@@ -8,7 +8,7 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.security import forget, remember
 from pyramid.view import view_config
 
-from ..forms import CSRFSchema, field_errors
+from ..forms import CSRFSchema, bounded_text, field_errors
 from ..resources import PortalRoot
 from ..resources.root import get_app_root
 from ..security import Perm, new_session_id
@@ -16,7 +16,7 @@ from . import audit, throttle
 from .captcha import check_code
 from .flows import landing_url
 from .models import PENDING, find_account
-from .passwords import verify_password
+from .passwords import MAX_LENGTH, verify_password
 from .schemas import captcha_node
 
 GENERIC_LOGIN_ERROR = "帳號、密碼或驗證碼錯誤，請重新輸入。"
@@ -28,12 +28,14 @@ class LoginSchema(CSRFSchema):
         colander.String(),
         title="帳號",
         missing_msg="請輸入帳號",
+        validator=bounded_text(40, max_err="帳號太長。"),
         widget=deform.widget.TextInputWidget(autocomplete="username"),
     )
     password = colander.SchemaNode(
         colander.String(),
         title="密碼",
         missing_msg="請輸入密碼",
+        validator=bounded_text(MAX_LENGTH * 4, max_err="密碼太長。"),
         widget=deform.widget.PasswordWidget(autocomplete="current-password"),
     )
     captcha = captcha_node()
