@@ -1,10 +1,14 @@
-"""Every text field is bounded and refuses control and bidi characters (issue 10, items 11, 12)."""
+"""Every text field is bounded and refuses control and bidi characters; a huge anonymous POST
+stores nothing big; the audit log pages its entries (issue 10, items 11 and 12)."""
 from __future__ import annotations
+
+import datetime as dt
+import os
 
 import colander
 import pytest
 
-from support import login
+from support import captcha_code, login
 
 BAD = {"NUL": "王\x00老師", "CRLF": "王老師\r\nBcc: x@example.invalid", "RLO": "王\u202e師老",
        "LRI": "王\u2066老師", "LRM": "王\u200e老師", "C1": "王\x85老師", "ESC": "王\x1b[31m老師"}
@@ -67,3 +71,53 @@ def test_the_account_page_refuses_a_nul_in_the_name(testapp, world, portal):
     assert "控制字元" in form.submit("submit").text
     with portal() as root:
         assert root["accounts"][world["unit"]].name == "王老師"
+
+
+def test_a_five_megabyte_login_stores_nothing_big(app, testapp, world, settings):
+    from support import csrf_token
+
+    token = csrf_token(testapp)
+    code = captcha_code(testapp)
+    data_fs = settings["zodbconn.uri"].split("file://")[1].split("?")[0]
+    before = os.path.getsize(data_fs)
+    huge = "a" * (5 * 1024 * 1024)
+    response = testapp.post("/login", {"csrf_token": token, "login": huge, "password": "x",
+                                       "captcha": code, "submit": "1"})
+    assert response.status_int == 200 and "帳號太長" in response.text
+    assert os.path.getsize(data_fs) - before < 50_000
+
+
+def test_throttle_keys_are_small_whatever_the_login():
+    from pyramid import testing
+
+    from cgs_portal.accounts.throttle import password_keys
+
+    config = testing.setUp(settings={})
+    try:
+        request = testing.DummyRequest()
+        request.registry = config.registry
+        request.client_addr = "192.0.2.1"
+        keys = password_keys(request, "a" * 5_000_000)
+        assert all(len(k) <= 80 for k in keys)
+        assert password_keys(request, "013601_A001 ")[0] == "login:013601_a001"
+    finally:
+        testing.tearDown()
+
+
+def test_the_audit_log_pages_its_entries(testapp, world, portal):
+    from cgs_portal.accounts.audit import AuditEntry
+
+    with portal() as root:
+        start = dt.datetime(2024, 10, 1, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+        for i in range(250):
+            root.audit_log[i + 1] = AuditEntry(start + dt.timedelta(minutes=i), "logout", f"u{i:03d}",
+                                               "192.0.2.1")
+    login(testapp, world["admin"])
+    first = testapp.get("/audit-log")
+    rows = first.html.select("#audit-table tbody tr")
+    assert len(rows) == 100
+    assert "下一頁" in first.text and "page=2" in first.text
+    last = testapp.get("/audit-log?page=3")
+    assert 50 <= len(last.html.select("#audit-table tbody tr")) <= 52  # + the admin's own login
+    assert "上一頁" in last.text
+    assert testapp.get("/audit-log?page=abc").status_int == 200

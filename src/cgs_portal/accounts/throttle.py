@@ -8,6 +8,7 @@ so the answers never tell which accounts exist.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from persistent import Persistent
 from persistent.list import PersistentList
@@ -84,8 +85,19 @@ def client_address(request) -> str:
 
 # The password lockout (login and 變更信箱 share it): 5 failures in 15 minutes, per login and
 # per address, lock both for 15 minutes.
+KEY_MAX = 64  # longer names are stored as a digest: a key never grows with what a client sent
+
+
+def bounded_key(prefix: str, name: str) -> str:
+    """``prefix:name`` (normalised), or ``prefix#<sha256>`` when the name is long."""
+    name = name.strip().lower()
+    if len(name) <= KEY_MAX:
+        return f"{prefix}:{name}"
+    return f"{prefix}#{hashlib.sha256(name.encode('utf-8', 'replace')).hexdigest()[:40]}"
+
+
 def password_keys(request, login: str) -> list[str]:
-    return [f"login:{login.strip().lower()}", f"ip:{client_address(request)}"]
+    return [bounded_key("login", login), bounded_key("ip", client_address(request))]
 
 
 def password_locked_until(request, root, login: str) -> dt.datetime | None:
@@ -106,4 +118,4 @@ def address_failed(request, root) -> bool:
 
 def password_succeeded(root, login: str) -> None:
     """A proven password ends the login's count (the address keeps its own)."""
-    clear(root, [f"login:{login.strip().lower()}"])
+    clear(root, [bounded_key("login", login)])
