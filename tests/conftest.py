@@ -28,6 +28,7 @@ def settings(tmp_path):
         "cgs.clock.now": DEFAULT_NOW,
         "mail.debug_dir": str(tmp_path / "mail"),
         "mail.default_sender": "cgs-portal@example.invalid",
+        "cgs.public_url": "http://localhost",  # webtest's host: mailed links stay followable
         "pyramid.reload_templates": "false",
     }
 

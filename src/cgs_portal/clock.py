@@ -7,6 +7,7 @@ time through :func:`set_now` on the registry's clock.
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 # Taiwan keeps UTC+8 all year (no DST). A fixed-offset tzinfo, unlike ZoneInfo,
 # pickles cleanly into the ZODB.
@@ -35,6 +36,16 @@ class Clock:
 
     def advance(self, delta: dt.timedelta) -> None:
         self._offset += delta
+
+
+def wall_seconds() -> float:
+    """Seconds since the epoch on the real clock, never pinned or shifted.
+
+    For security timers that run on elapsed time rather than on the portal's date — the
+    session's absolute lifetime, like Pyramid's idle timeout — so that pinning or moving the
+    clock (tests, the demo) neither ends sessions nor keeps them alive forever.
+    """
+    return time.time()
 
 
 def parse_when(value) -> dt.datetime:

@@ -11,6 +11,7 @@ token, which Pyramid's default CSRF storage checks on every POST).
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import colander
@@ -62,13 +63,57 @@ def field_errors(form: deform.Form) -> list[str]:
 REQUIRED = "此欄位必填"
 
 
-def text_node(title: str, *, validator=None, missing=colander.required, widget=None, **kw):
+def text_node(title: str, *, validator=None, missing=colander.required, widget=None,
+              max_length: int = 200, multiline: bool = False, **kw):
+    """A text field, bounded and free of control characters (``bounded_text``)."""
     return colander.SchemaNode(
         colander.String(),
         title=title,
-        validator=validator,
+        validator=bounded_text(max_length, multiline=multiline, validator=validator),
         missing=missing,
         missing_msg=REQUIRED,
         widget=widget,
         **kw,
     )
+
+
+# Characters no free-text field accepts: C0 controls but tab/CR/LF, DEL and the C1 controls, and
+# the invisible direction marks and overrides (U+200E/F, U+202A–U+202E, U+2066–U+2069) that make
+# 「abc\u202eexe.txt」 read differently on someone else's page or in a mail. Single-line fields
+# also refuse tab, CR, LF and the Unicode line/paragraph separators.
+_CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_LINE_BREAKS = "\t\r\n\u2028\u2029"
+MULTI_LINE_REFUSED = re.compile(f"[{_CONTROLS}]")
+SINGLE_LINE_REFUSED = re.compile(f"[{_CONTROLS}{_LINE_BREAKS}]")
+MSG_CONTROL_SINGLE = "不可包含換行、控制字元或隱藏的文字方向字元（例如 NUL、U+202E），請重新輸入。"
+MSG_CONTROL_MULTI = "不可包含控制字元或隱藏的文字方向字元（例如 NUL、U+202E），請重新輸入。"
+
+
+class PlainText:
+    """Colander validator: refuses control and bidi characters (and, unless ``multiline``,
+    line breaks) with a Traditional Chinese message. Every free-text field uses it."""
+
+    def __init__(self, multiline: bool = False):
+        self.pattern = MULTI_LINE_REFUSED if multiline else SINGLE_LINE_REFUSED
+        self.msg = MSG_CONTROL_MULTI if multiline else MSG_CONTROL_SINGLE
+
+    def __call__(self, node, value):
+        if isinstance(value, str) and self.pattern.search(value):
+            raise colander.Invalid(node, self.msg)
+
+
+class bounded_text:  # noqa: N801 - used like a function in schemas
+    """A validator for a free-text field: no control or bidi characters, at most ``max_length``
+    characters, then ``validator`` (if any) — the first that fails gives the one message. Both
+    first checks are one linear scan, so a huge value is refused before a costlier check runs."""
+
+    def __init__(self, max_length: int, *, multiline: bool = False, max_err: str | None = None,
+                 validator=None):
+        self.checks = [PlainText(multiline=multiline),
+                       colander.Length(max=max_length, max_err=max_err or f"請在 {max_length} 字以內。")]
+        if validator is not None:
+            self.checks.append(validator)
+
+    def __call__(self, node, value):
+        for check in self.checks:
+            check(node, value)

@@ -58,19 +58,20 @@ def includeme(config):
     config.add_request_method(get_mailer, "mailer", reify=True)
 
 
-def public_url(settings, request=None) -> str:
-    """The portal's address for mails: ``cgs.public_url`` when set, else the request's."""
+# The base of mailed links outside production when cgs.public_url is not set (production
+# refuses to start without it). Never the request's Host: a client chooses that header.
+DEVELOPMENT_URL = "http://localhost:6543"
+
+
+def public_url(settings) -> str:
+    """The portal's address for mails and redirects: ``cgs.public_url`` (never the request's)."""
     base = (settings or {}).get("cgs.public_url")
-    if base:
-        return base.rstrip("/")
-    if request is not None:
-        return request.application_url
-    return "http://localhost:6543"
+    return base.rstrip("/") if base else DEVELOPMENT_URL
 
 
 def portal_link(request, name: str, **query) -> str:
     """An absolute link to the view ``name`` of the portal root, for a mail."""
-    url = f"{public_url(request.registry.settings, request)}/{name}"
+    url = f"{public_url(request.registry.settings)}/{name}"
     return url + ("?" + urlencode(query) if query else "")
 
 
@@ -85,7 +86,7 @@ def render_text(template: str, values: dict, request) -> str:
 def footer(request) -> str:
     """Who sent the mail, the portal's address and the helpdesk (the end of every mail)."""
     return render_text(FOOTER, {"site_name": contacts.SITE_NAME, "portal_url": public_url(
-        request.registry.settings, request) + "/", "helpdesk": contacts.HELPDESK,
+        request.registry.settings) + "/", "helpdesk": contacts.HELPDESK,
         "helpdesk_phone": contacts.HELPDESK_PHONE}, request)
 
 

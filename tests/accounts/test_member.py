@@ -51,6 +51,7 @@ def test_account_page_email_change_goes_through_confirmation(app, testapp, world
     login(testapp, world["unit"])
     form = testapp.get("/account").forms["account-form"]
     form["email"] = "wang.new@example.invalid"
+    form["current"] = PASSWORD  # issue 10 item 4: a new address needs the current password
     page = form.submit("submit").maybe_follow()
     assert "確認信已寄至新信箱" in page.text and "1 個登入已登出" in page.text
     assert other.get("/account").status_int == 302  # the other session ended
@@ -175,6 +176,7 @@ def test_account_page_can_cancel_a_pending_email_change(testapp, world, portal, 
     login(testapp, world["unit"])
     form = testapp.get("/account").forms["account-form"]
     form["email"] = "typo@example.invaild"
+    form["current"] = PASSWORD  # issue 10 item 4
     form.submit("submit")
     link = mail_link(settings, "typo@example.invaild")
     form = testapp.get("/account").forms["account-form"]

@@ -5,7 +5,7 @@ import datetime as dt
 
 import webtest
 
-from support import PASSWORD, confirm_link, login, mail_link, outbox, relative
+from support import PASSWORD, captcha_code, confirm_link, login, mail_link, outbox, relative
 
 NEW = "Blue7Sky9Lake"
 
@@ -19,6 +19,13 @@ def forgot(testapp, login_id="013601_a001", email="wang@example.invalid", passwo
     return form.submit("submit")
 
 
+def confirm_password_link(testapp, url, password=NEW):
+    """Open a 忘記密碼 link, type the new password again (issue 10 item 3) and press 確認."""
+    form = testapp.get(relative(url)).forms["confirm-form"]
+    form["password"] = password
+    return form.submit("confirm", status=302)
+
+
 def test_forgot_password_takes_effect_only_after_the_link(testapp, world, settings, portal):
     answer = forgot(testapp).maybe_follow()
     assert "申請已受理" in answer.text
@@ -27,7 +34,7 @@ def test_forgot_password_takes_effect_only_after_the_link(testapp, world, settin
     # the old password still works until the link is clicked
     other = webtest.TestApp(testapp.app, extra_environ={"REMOTE_ADDR": "192.0.2.11"})
     assert login(other, "013601_a001", PASSWORD).status_int == 302
-    confirm_link(testapp, mail_link(settings, "wang@example.invalid"))
+    confirm_password_link(testapp, mail_link(settings, "wang@example.invalid"))
     assert "帳號、密碼或驗證碼錯誤" in login(testapp, "013601_a001", PASSWORD, status=200).text
     assert login(testapp, "013601_a001", NEW).status_int == 302
     # the confirmation ended the other browser's session
@@ -79,7 +86,7 @@ def test_forgot_password_link_expires(testapp, world, settings, clock):
     page = testapp.get(relative(mail_link(settings)))
     assert "已逾期" in page.text
     page.forms["resend-form"].submit("resend")
-    confirm_link(testapp, mail_link(settings))
+    confirm_password_link(testapp, mail_link(settings))
     assert login(testapp, "013601_a001", NEW).status_int == 302
 
 
@@ -89,6 +96,7 @@ def change_email(testapp, login_id="013601_a001", password=PASSWORD, new="new@ex
     form["password"] = password
     form["email"] = new
     form["email_repeat"] = repeat if repeat is not None else new
+    form["captcha"] = captcha_code(testapp)  # issue 10 item 5: the page has a captcha now
     return form.submit("submit")
 
 

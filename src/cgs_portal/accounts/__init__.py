@@ -15,6 +15,7 @@ def includeme(config):
         config.add_view(captcha_code_for_tests, name="test-captcha-code",
                         context="cgs_portal.resources.PortalRoot", renderer="json",
                         permission="site.view")
+    config.add_tween("cgs_portal.accounts.hosts.public_redirects_tween_factory")
     config.add_role_menu_item("helpdesk", "account-reset", "帳號重置")
     config.add_role_menu_item("admin", "account-reset", "帳號重置")
     config.add_role_menu_item("admin", "officials", "建立帳號")

@@ -89,26 +89,40 @@ def _roc_day(text: str, end=False):
 @view_config(context=PortalRoot, name="audit-log", renderer="cgs_portal:templates/accounts/audit.pt",
              permission=Perm.ADMIN)
 def audit_log(request):
+    """稽核紀錄: the filtered entries, newest first, ``audit.PAGE_SIZE`` per page."""
     root = get_app_root(request)
+    filters = _audit_filters(request)
+    page = request.params.get("page", "1")
+    page = int(page) if page.isascii() and page.isdigit() and 0 < len(page) < 6 else 1
+    page = max(page, 1)
+    found = audit.entries(root, event=filters["event"] or None, login=filters["login"] or None,
+                          since=filters.pop("_since"), until=filters.pop("_until"),
+                          limit=audit.PAGE_SIZE + 1, offset=(page - 1) * audit.PAGE_SIZE)
+    query = {k: filters[k] for k in ("event", "login", "since", "until") if filters[k]}
+
+    def link(number):
+        return request.resource_url(request.root, "audit-log", query={**query, "page": number})
+
+    return {**filters, "page_title": "帳號稽核紀錄", "entries": found[:audit.PAGE_SIZE],
+            "events": audit.EVENTS, "page": page, "first_number": (page - 1) * audit.PAGE_SIZE + 1,
+            "next_url": link(page + 1) if len(found) > audit.PAGE_SIZE else None,
+            "prev_url": link(page - 1) if page > 1 else None}
+
+
+def _audit_filters(request) -> dict:
+    """The audit log's filters as typed (event, login, 民國 dates) and the dates they mean."""
     event = request.params.get("event", "")
-    login = request.params.get("login", "").strip()[:40]
-    errors = []
-    since = until = None
-    try:
-        since = _roc_day(request.params.get("since", ""))
-    except ValueError:
-        errors.append("起始日期格式不正確，請以民國年輸入（例：113/09/02）。")
-    try:
-        until = _roc_day(request.params.get("until", ""), end=True)
-    except ValueError:
-        errors.append("結束日期格式不正確，請以民國年輸入（例：113/09/30）。")
-    found = audit.entries(root, event=event if event in audit.EVENTS else None, login=login or None,
-                          since=since, until=until, limit=500)
-    return {
-        "page_title": "帳號稽核紀錄", "entries": found, "events": audit.EVENTS, "event": event,
-        "login": login, "since": request.params.get("since", ""), "until": request.params.get("until", ""),
-        "errors": errors,
-    }
+    values = {"event": event if event in audit.EVENTS else "",
+              "login": request.params.get("login", "").strip()[:40],
+              "since": request.params.get("since", "")[:20], "until": request.params.get("until", "")[:20],
+              "errors": [], "_since": None, "_until": None}
+    for key, end, example in (("since", False, "113/09/02"), ("until", True, "113/09/30")):
+        try:
+            values["_" + key] = _roc_day(values[key], end=end)
+        except ValueError:
+            label = "起始" if key == "since" else "結束"
+            values["errors"].append(f"{label}日期格式不正確，請以民國年輸入（例：{example}）。")
+    return values
 
 
 # 建立帳號 (county officials, administrators, helpdesk) -----------------------------------

@@ -24,6 +24,7 @@ EVENTS = {
     "password.reset": "忘記密碼完成",
     "email.change": "變更信箱申請",
     "email.confirm": "變更信箱完成",
+    "email.cancel": "變更信箱取消",
     "login.change": "變更登入帳號",
     "account.update": "更新承辦人資訊",
     "account.reset": "帳號重置",
@@ -31,6 +32,11 @@ EVENTS = {
     "account.disable": "停用帳號",
     "account.lookup": "帳號查詢",
 }
+
+
+LOGIN_MAX = 64
+DETAIL_MAX = 500
+PAGE_SIZE = 100
 
 
 class AuditEntry(Persistent):
@@ -61,12 +67,14 @@ def record(request, event: str, login: str | None, detail: str = "", *, root=Non
     key = int(now.timestamp() * 1_000_000) * 100 + secrets.randbelow(100)
     while key in log:
         key += 1
-    log[key] = AuditEntry(now, event, login or "", client_address(request), detail)
+    # Bounded whatever a client sent (schemas bound the fields; this is the last guard).
+    log[key] = AuditEntry(now, event, (login or "")[:LOGIN_MAX], client_address(request)[:64],
+                          detail[:DETAIL_MAX])
     return log[key]
 
 
-def entries(root, *, event=None, login=None, since=None, until=None, limit=200):
-    """Newest-first entries matching the filters."""
+def entries(root, *, event=None, login=None, since=None, until=None, limit=200, offset=0):
+    """Newest-first entries matching the filters: ``limit`` of them after skipping ``offset``."""
     log = getattr(root, "audit_log", None)
     if log is None:
         return []
@@ -80,6 +88,9 @@ def entries(root, *, event=None, login=None, since=None, until=None, limit=200):
         if event and entry.event != event:
             continue
         if login and login.lower() not in entry.login.lower():
+            continue
+        if offset:
+            offset -= 1
             continue
         found.append(entry)
         if len(found) >= limit:

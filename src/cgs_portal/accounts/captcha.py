@@ -1,47 +1,89 @@
-"""The 5-digit image captcha of the login page (images by the ``captcha`` library).
+"""The 5-digit image captcha of the login and 變更信箱 pages (images by the ``captcha`` library).
 
-The code lives in the (signed, not encrypted) session cookie only as an HMAC
-under the server secret, so the client cannot read it back out of the cookie.
-A code is single use: every image view makes a new one and every check ends it.
+Single use, short-lived, and no database write on the image GET:
+
+* the image view puts ``(id, issued at, HMAC of id + time + code)`` in the signed session
+  cookie — the client can neither read the code out of it nor change the id or the time;
+* the POST that checks an answer records the id as *used* in ``root.captcha_used``
+  (created by an evolve step), whatever the answer, so replaying an old cookie does not
+  bring a solved captcha back;
+* a captcha older than :data:`LIFETIME` is refused, so the used ids need keeping only that
+  long: they are kept per minute of issue and whole minutes are dropped once expired.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import secrets
 
+from BTrees.LOBTree import LOBTree
+from BTrees.OOBTree import OOTreeSet
 from captcha.image import ImageCaptcha
 from pyramid.response import Response
 from pyramid.view import view_config
 
 from ..resources import PortalRoot
+from ..resources.root import get_app_root
 from ..security import Perm
 
 SESSION_KEY = "cgs.captcha"
+TEST_KEY = "cgs.captcha.test"
+LIFETIME = dt.timedelta(minutes=5)
 _image = ImageCaptcha(width=160, height=60)
 
 
-def _digest(request, code: str) -> str:
+def _digest(request, captcha_id: str, issued: int, code: str) -> str:
     secret = request.registry.settings["cgs.session_secret"].encode()
-    return hmac.new(secret, b"captcha:" + code.encode(), hashlib.sha256).hexdigest()
+    message = f"captcha:{captcha_id}:{issued}:{code}".encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
 
 def new_code(request) -> str:
+    """A fresh code, remembered (as an HMAC) in the session; writes nothing to the database."""
     code = "".join(secrets.choice("0123456789") for _ in range(5))
-    request.session[SESSION_KEY] = _digest(request, code)
+    captcha_id = secrets.token_urlsafe(12)
+    issued = int(request.clock.now().timestamp())
+    request.session[SESSION_KEY] = [captcha_id, issued, _digest(request, captcha_id, issued, code)]
     if request.registry.settings.get("cgs.testing") in ("true", True):
-        request.session["cgs.captcha.test"] = code
+        request.session[TEST_KEY] = code
     return code
 
 
+def used_store(root) -> LOBTree:
+    return root.captcha_used  # minute of issue -> ids checked; created by the accounts evolve step
+
+
+def _use_up(request, captcha_id: str, issued: int) -> bool:
+    """Record ``captcha_id`` as used; False when it was used before. Drops expired minutes."""
+    store = used_store(get_app_root(request))
+    now = int(request.clock.now().timestamp())
+    oldest = (now - int(LIFETIME.total_seconds())) // 60 - 1
+    for minute in list(store.keys(max=oldest)):
+        del store[minute]
+    minute = issued // 60
+    ids = store.get(minute)
+    if ids is None:
+        ids = store[minute] = OOTreeSet()
+    return bool(ids.insert(captcha_id))
+
+
 def check_code(request, answer: str) -> bool:
-    """True when ``answer`` is the current code; the code is used up either way."""
-    expected = request.session.pop(SESSION_KEY, None)
-    request.session.pop("cgs.captcha.test", None)
-    answer = (answer or "").strip().translate(str.maketrans("０１２３４５６７８９", "0123456789"))
-    if not expected or not answer.isdigit():
+    """True when ``answer`` is the session's current, unused, unexpired code; it is used up either way."""
+    stored = request.session.pop(SESSION_KEY, None)
+    request.session.pop(TEST_KEY, None)
+    if not isinstance(stored, (list, tuple)) or len(stored) != 3:
         return False
-    return hmac.compare_digest(expected, _digest(request, answer))
+    captcha_id, issued, expected = stored
+    now = request.clock.now().timestamp()
+    if not (issued - 60 <= now <= issued + LIFETIME.total_seconds()):
+        return False
+    if not _use_up(request, captcha_id, issued):
+        return False
+    answer = (answer or "").strip().translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    if not answer.isdigit() or len(answer) > 10:
+        return False
+    return hmac.compare_digest(expected, _digest(request, captcha_id, issued, answer))
 
 
 @view_config(context=PortalRoot, name="captcha.png", permission=Perm.SITE_VIEW, http_cache=0)
@@ -54,4 +96,4 @@ def captcha_image(request):
 
 
 def captcha_code_for_tests(request):
-    return {"code": request.session.get("cgs.captcha.test")}
+    return {"code": request.session.get(TEST_KEY)}

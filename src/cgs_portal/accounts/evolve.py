@@ -34,8 +34,15 @@ def step_4_account_tokens(root, registry):
         root.account_tokens = TokenStore()
 
 
+def step_5_captcha_used(root, registry):
+    """The ids of captchas already checked, per minute of issue (single-use captchas)."""
+    if getattr(root, "captcha_used", None) is None:
+        root.captcha_used = LOBTree()
+
+
 def includeme(config):
     config.add_evolution_step(CONCERN, 1, "the accounts folder", step_1_accounts)
     config.add_evolution_step(CONCERN, 2, "rate-limit and lockout counts", step_2_throttle)
     config.add_evolution_step(CONCERN, 3, "the audit log", step_3_audit_log)
     config.add_evolution_step(CONCERN, 4, "e-mail link records", step_4_account_tokens)
+    config.add_evolution_step(CONCERN, 5, "used captcha ids", step_5_captcha_used)

@@ -6,7 +6,8 @@ each other.
 from __future__ import annotations
 
 from ..resources.root import get_app_root
-from . import audit, mails, passwords, tokens
+from . import audit, mails, passwords, throttle, tokens
+from .captcha import check_code
 
 FORM = "cgs_portal:templates/accounts/form.pt"
 
@@ -44,6 +45,40 @@ def start_email_change(request, account, new_email, *, keep_sid):
                           address=new_email)
     mails.email_confirmation(request, account, new_email, signed, now + tokens.LIFETIME)
     if account.email and account.email.lower() != new_email.lower():
-        mails.email_change_notice(request, account, new_email)
+        cancel = tokens.issue(root, secret(request), tokens.CANCEL_EMAIL, account.login, now,
+                              payload=new_email, address=account.email,
+                              requested_from=throttle.client_address(request))
+        mails.email_change_notice(request, account, new_email, cancel, now + tokens.LIFETIME)
     audit.record(request, "email.change", account.login, f"新信箱 {new_email}（待確認）")
     return ended
+
+
+def prove_password(request, login, password, captcha, *, what: str):
+    """``(account, None)`` when the captcha and then the password are right, else ``(None, message)``.
+
+    Shares the login's lockout: a wrong password counts against the login and the address,
+    a wrong captcha against the address only (and is checked first: no argon2 work for it).
+    """
+    root = get_app_root(request)
+    until = throttle.password_locked_until(request, root, login)
+    captcha_ok = check_code(request, captcha)  # used up either way
+    if until is not None:
+        return None, f"失敗次數過多，已暫停受理，請於 {until:%H:%M} 後再試。"
+    if not captcha_ok:
+        throttle.address_failed(request, root)
+        audit.record(request, "login.failed", login, f"{what}：驗證碼錯誤")
+        return None, "驗證碼錯誤，請重新輸入圖片中的 5 位數字。"
+    account = root["accounts"].get(login)
+    if account is None or not passwords.verify_password(account.password_hash, password):
+        throttle.password_failed(request, root, login)
+        audit.record(request, "login.failed", login, f"{what}：帳號或密碼錯誤")
+        return None, "帳號或密碼錯誤，請重新輸入。"
+    return account, None
+
+
+def cancel_email_change(request, account) -> None:
+    """Drop the pending e-mail change and void its confirmation links."""
+    account.awaiting_email = None
+    for token in tokens.token_store(get_app_root(request)).for_login(account.login):
+        if token.purpose in (tokens.EMAIL, tokens.CANCEL_EMAIL) and token.used_at is None:
+            token.superseded = True

@@ -49,8 +49,8 @@ def rate_limit(request, kind: str, targets=(), *, limit=5, per_ip=20,
     """
     root = get_app_root(request)
     now = request.clock.now()
-    ip_key = [f"{kind}-ip:{throttle.client_address(request)}"]
-    target_keys = [f"{kind}:{t.lower()}" for t in targets if t]
+    ip_key = [throttle.bounded_key(f"{kind}-ip", throttle.client_address(request))]
+    target_keys = [throttle.bounded_key(kind, t) for t in targets if t]
     until = throttle.locked_until(root, ip_key + target_keys, now)
     if until is not None:
         return f"操作過於頻繁，已暫停受理，請於 {until:%H:%M} 後再試。"

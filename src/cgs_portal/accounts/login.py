@@ -8,7 +8,7 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.security import forget, remember
 from pyramid.view import view_config
 
-from ..forms import CSRFSchema, field_errors
+from ..forms import CSRFSchema, bounded_text, field_errors
 from ..resources import PortalRoot
 from ..resources.root import get_app_root
 from ..security import Perm, new_session_id
@@ -16,7 +16,8 @@ from . import audit, throttle
 from .captcha import check_code
 from .flows import landing_url
 from .models import PENDING, find_account
-from .passwords import verify_password
+from .passwords import MAX_LENGTH, verify_password
+from .schemas import captcha_node
 
 GENERIC_LOGIN_ERROR = "帳號、密碼或驗證碼錯誤，請重新輸入。"
 LOGIN_PAGE = "cgs_portal:templates/accounts/login.pt"
@@ -27,20 +28,17 @@ class LoginSchema(CSRFSchema):
         colander.String(),
         title="帳號",
         missing_msg="請輸入帳號",
+        validator=bounded_text(40, max_err="帳號太長。"),
         widget=deform.widget.TextInputWidget(autocomplete="username"),
     )
     password = colander.SchemaNode(
         colander.String(),
         title="密碼",
         missing_msg="請輸入密碼",
+        validator=bounded_text(MAX_LENGTH * 4, max_err="密碼太長。"),
         widget=deform.widget.PasswordWidget(autocomplete="current-password"),
     )
-    captcha = colander.SchemaNode(
-        colander.String(),
-        title="驗證",
-        missing_msg="請輸入圖片中的 5 位數字",
-        widget=deform.widget.TextInputWidget(template="captcha", autocomplete="off"),
-    )
+    captcha = captcha_node()
 
 
 def login_form(request):
@@ -75,19 +73,24 @@ def login_page(request):
 
 
 def authenticate(request, appstruct) -> dict:
-    """Check the captcha, throttles and password; log in or say what failed (generically)."""
+    """Check the throttles, the captcha, then the password; log in or say what failed (generically).
+
+    The captcha comes before the password: no argon2 work for a request that has not proven
+    a human is there.
+    """
     root = get_app_root(request)
     login = appstruct["login"].strip()
     until = throttle.password_locked_until(request, root, login)
+    captcha_ok = check_code(request, appstruct["captcha"])  # used up either way
     if until is not None:
-        check_code(request, appstruct["captcha"])  # used up either way
         audit.record(request, "login.locked", login, "鎖定中仍嘗試登入", root=root)
         return {"error": f"登入失敗次數過多，已暫停登入，請於 {until:%H:%M} 後再試。"
                          " 若忘記密碼，請使用「忘記密碼」功能。"}
-    captcha_ok = check_code(request, appstruct["captcha"])
+    if not captcha_ok:
+        return {"error": _failed(request, root, login, captcha_ok)}
     account = find_account(request, login)
     password_ok = verify_password(account.password_hash if account else None, appstruct["password"])
-    if not (captcha_ok and password_ok and account is not None):
+    if not (password_ok and account is not None):
         return {"error": _failed(request, root, login, captcha_ok)}
     if not account.can_log_in:
         return {"error": refusal(account)}
@@ -95,7 +98,10 @@ def authenticate(request, appstruct) -> dict:
 
 
 def _failed(request, root, login, captcha_ok) -> str:
-    locked = throttle.password_failed(request, root, login)
+    if captcha_ok:
+        locked = throttle.password_failed(request, root, login)
+    else:
+        locked = throttle.address_failed(request, root)
     audit.record(request, "login.failed", login, "驗證碼錯誤" if not captcha_ok else "帳號或密碼錯誤",
                  root=root)
     if not locked:

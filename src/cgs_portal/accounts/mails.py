@@ -1,7 +1,7 @@
 """The account e-mails: bodies are text templates under ``templates/accounts/mail/``.
 
 ``mail.send_mail`` adds the portal's subject prefix and footer to every one of them;
-links are absolute, built on ``cgs.public_url`` when it is set.
+links are absolute, built on ``cgs.public_url`` — never on the request's Host header.
 """
 from __future__ import annotations
 
@@ -45,9 +45,10 @@ def email_confirmation(request, account, new_email, token, expires_at):
                       "confirm", token, expires_at)
 
 
-def email_change_notice(request, account, new_email):
-    _send(request, account.email, "變更信箱通知", "email_change_notice", account=account,
-          new_email=new_email)
+def email_change_notice(request, account, new_email, cancel_token, expires_at):
+    """To the old address: a change was asked for, with a link that cancels it."""
+    return _link_mail(request, account.email, "變更信箱通知", "email_change_notice", account,
+                      "confirm", cancel_token, expires_at, new_email=new_email)
 
 
 def login_reminder(request, account):

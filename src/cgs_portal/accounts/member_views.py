@@ -10,7 +10,7 @@ from ..resources import PortalRoot
 from ..resources.root import get_app_root
 from ..security import ROLES, Perm
 from . import audit, mails, passwords
-from .flows import FORM, landing_url, required_page, start_email_change
+from .flows import FORM, cancel_email_change, landing_url, required_page, start_email_change
 from .forms import make_form, process
 from .models import unit_login
 from .schemas import AccountSchema, ChangeLoginSchema, ChangePasswordSchema
@@ -61,12 +61,7 @@ def account_page(request):
             audit.record(request, "account.update", account.login, "、".join(changed))
         new_email = data["email"].strip()
         if account.awaiting_email and new_email.lower() == account.email.lower():
-            account.awaiting_email = None  # back to the confirmed address: drop the pending change
-            from .tokens import token_store
-
-            for token in token_store(root).for_login(account.login):
-                if token.purpose == "email" and token.used_at is None:
-                    token.superseded = True
+            cancel_email_change(request, account)  # back to the confirmed address
             audit.record(request, "account.update", account.login, "取消信箱變更")
             request.session.flash("已取消信箱變更，註冊信箱維持不變。", "info")
         elif new_email.lower() != (account.awaiting_email or account.email).lower():

@@ -1,7 +1,11 @@
 """The session-based security policy: identity is the Account stored in the ZODB.
 
-The session holds only the login and a per-login session id, so that a password
-change, e-mail change, reset or disablement ends every other session at once.
+The session holds only the login, a per-login session id (so that a password change,
+e-mail change, reset or disablement ends every other session at once) and the time of
+the login: a session older than ``cgs.session_max_seconds`` (12 hours) is ended on the
+next request, whatever its activity — checked from the signed cookie, so a GET still
+writes nothing to the database. Measured on the real clock (``clock.wall_seconds``), as
+Pyramid's idle timeout is, not on the portal's pinnable date clock.
 Authorization is the ACLs of the resources.
 """
 from __future__ import annotations
@@ -9,8 +13,19 @@ from __future__ import annotations
 from pyramid.authentication import SessionAuthenticationHelper
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
 
+from ..clock import wall_seconds
 from ..security import user_principal
-from .models import find_account
+from .models import SESSION_MAX_AGE, find_account
+
+LOGIN_AT = "cgs.login_at"
+
+
+def session_too_old(request) -> bool:
+    """True when the session's login is older than ``cgs.session_max_seconds`` (or unknown)."""
+    limit = int(request.registry.settings.get("cgs.session_max_seconds")
+                or SESSION_MAX_AGE.total_seconds())
+    started = request.session.get(LOGIN_AT)
+    return not isinstance(started, int) or wall_seconds() - started > limit
 
 
 class PortalSecurityPolicy:
@@ -26,6 +41,9 @@ class PortalSecurityPolicy:
             return request.__dict__["cgs_identity"]
         account = None
         userid = self.helper.authenticated_userid(request)
+        if userid and session_too_old(request):
+            self.helper.forget(request)  # only the cookie changes
+            userid = None
         if userid:
             stored = find_account(request, userid)
             sid = request.session.get("cgs.sid")
@@ -51,6 +69,8 @@ class PortalSecurityPolicy:
 
     def remember(self, request, userid, sid=None, **kw):
         request.session["cgs.sid"] = sid
+        # A re-remember (change-login) keeps the original login time: the limit is absolute.
+        request.session.setdefault(LOGIN_AT, int(wall_seconds()))
         request.__dict__.pop("cgs_identity", None)
         return self.helper.remember(request, userid, **kw)
 

@@ -11,7 +11,7 @@ import colander
 import deform
 
 from ..contacts import HELPDESK_PHONE
-from ..forms import REQUIRED, CSRFSchema
+from ..forms import REQUIRED, CSRFSchema, bounded_text
 from .models import PERSONAL_ID_PATTERN, RESET_REASONS, unit_login
 from .passwords import MAX_LENGTH, length_hint, password_problems
 from .units import CATEGORIES, find_unit
@@ -39,10 +39,13 @@ def holder_message() -> str:
     )
 
 
-def _text(title, *, validator=None, missing=colander.required, widget=None, missing_msg=REQUIRED, **kw):
+def _text(title, *, validator=None, missing=colander.required, widget=None, missing_msg=REQUIRED,
+          max_length=100, max_err=None, multiline=False, **kw):
+    """Every text field of the account forms: bounded, no control or bidi characters."""
     return colander.SchemaNode(
-        colander.String(), title=title, validator=validator, missing=missing,
-        missing_msg=missing_msg, widget=widget, **kw,
+        colander.String(), title=title, missing=missing, missing_msg=missing_msg, widget=widget,
+        validator=bounded_text(max_length, max_err=max_err, multiline=multiline, validator=validator),
+        **kw,
     )
 
 
@@ -50,15 +53,14 @@ def _password(title="密碼", autocomplete="new-password", description=None):
     return _text(
         title,
         widget=deform.widget.PasswordWidget(autocomplete=autocomplete),
-        description=description,
-        validator=colander.Length(max=MAX_LENGTH * 4, max_err="密碼太長。"),
+        description=description, max_length=MAX_LENGTH * 4, max_err="密碼太長。",
     )
 
 
 def _email(title="Email"):
     return _text(
         title,
-        validator=colander.All(colander.Email(msg=MSG_EMAIL), colander.Length(max=120, max_err=MSG_EMAIL)),
+        validator=colander.Email(msg=MSG_EMAIL), max_length=120, max_err=MSG_EMAIL,
         widget=deform.widget.TextInputWidget(type="email", autocomplete="email"),
     )
 
@@ -66,14 +68,15 @@ def _email(title="Email"):
 def _phone():
     return _text(
         "電話",
-        validator=colander.Regex(PHONE, msg=MSG_PHONE),
+        validator=colander.Regex(PHONE, msg=MSG_PHONE), max_length=40, max_err=MSG_PHONE,
         widget=deform.widget.TextInputWidget(placeholder="049-2910960#3795", autocomplete="tel"),
         description="例：049-2910960#3795",
     )
 
 
 def _name():
-    return _text("承辦人姓名", validator=colander.Length(min=1, max=30, max_err="姓名請在 30 字以內。"))
+    return _text("承辦人姓名", max_length=30, max_err="姓名請在 30 字以內。",
+                 validator=colander.Length(min=1))
 
 
 def _personal_id(title="自訂個人帳號"):
@@ -113,6 +116,17 @@ def _unit_code():
         validator=colander.Regex(UNIT_CODE, msg=MSG_UNKNOWN_UNIT),
         widget=_unit_widget,
         preparer=lambda v: v.strip().upper() if isinstance(v, str) else v,
+    )
+
+
+def captcha_node():
+    """The image captcha's answer (checked by the view, which uses the code up)."""
+    return colander.SchemaNode(
+        colander.String(),
+        title="驗證",
+        missing_msg="請輸入圖片中的 5 位數字",
+        widget=deform.widget.TextInputWidget(template="captcha", autocomplete="off"),
+        validator=bounded_text(10, max_err="請輸入圖片中的 5 位數字"),
     )
 
 
@@ -195,7 +209,7 @@ def _login_parts(login: str) -> dict:
 
 class ForgotPasswordSchema(CSRFSchema):
     login = _text("帳號", widget=deform.widget.TextInputWidget(autocomplete="username"),
-                  description="例：010300_a001", validator=colander.Length(max=40, max_err="帳號太長。"))
+                  description="例：010300_a001", max_length=40, max_err="帳號太長。")
     email = _email("Email（建立帳號時設定的電子信箱）")
     password = _password("新密碼", description=length_hint())
     password_repeat = _password("請再輸入一次新密碼")
@@ -207,10 +221,11 @@ class ForgotPasswordSchema(CSRFSchema):
 
 class ChangeEmailSchema(CSRFSchema):
     login = _text("帳號", widget=deform.widget.TextInputWidget(autocomplete="username"),
-                  validator=colander.Length(max=40, max_err="帳號太長。"))
+                  max_length=40, max_err="帳號太長。")
     password = _password("密碼", autocomplete="current-password")
     email = _email("新 Email")
     email_repeat = _email("請再輸入一次新 Email")
+    captcha = captcha_node()
 
     def validator(self, node, value):
         _repeat(node, value, "email", "email_repeat", MSG_REPEAT_EMAIL)
@@ -220,6 +235,34 @@ class AccountSchema(CSRFSchema):
     name = _name()
     phone = _phone()
     email = _email()
+    current = _text("目前密碼（變更 Email 時必填）", missing="",
+                    widget=deform.widget.PasswordWidget(autocomplete="current-password"),
+                    max_length=MAX_LENGTH * 4, max_err="密碼太長。")
+
+    def validator(self, node, value):
+        """A new e-mail address needs the current password (a stolen session cannot keep the
+        account by moving its mailbox); wrong passwords count towards the login's lockout."""
+        from ..resources.root import get_app_root
+        from . import throttle
+        from .passwords import verify_password
+
+        request = node.bindings["request"]
+        account = request.identity
+        kept = {account.email.lower(), (account.awaiting_email or "").lower()}
+        if value["email"].strip().lower() in kept:
+            return
+        root = get_app_root(request)
+        exc = colander.Invalid(node)
+        if throttle.password_locked_until(request, root, account.login) is not None:
+            exc["current"] = "失敗次數過多，已暫停受理，請稍後再試。"
+            raise exc
+        if not value["current"]:
+            exc["current"] = "變更 Email 須輸入目前密碼。"
+            raise exc
+        if not verify_password(account.password_hash, value["current"]):
+            throttle.password_failed(request, root, account.login)
+            exc["current"] = "目前密碼不正確。"
+            raise exc
 
 
 class ChangePasswordSchema(CSRFSchema):
@@ -272,17 +315,16 @@ class SetPasswordSchema(CSRFSchema):
 
 
 class ResetSchema(CSRFSchema):
-    login = colander.SchemaNode(colander.String(), widget=deform.widget.HiddenWidget(),
-                                missing_msg="請選擇要重置的帳號")
+    login = _text("帳號", widget=deform.widget.HiddenWidget(), missing_msg="請選擇要重置的帳號",
+                  max_length=40)
     reason = _text(
         "重置原因",
         validator=colander.OneOf(RESET_REASONS, msg_err="請選擇重置原因。"),
         widget=deform.widget.RadioChoiceWidget(values=[(r, r) for r in RESET_REASONS]),
         missing_msg="請選擇重置原因。",
     )
-    note = _text("備註（來電者、聯絡方式等）", missing="",
-                 validator=colander.Length(max=200, max_err="備註請在 200 字以內。"),
-                 widget=deform.widget.TextAreaWidget(rows=2))
+    note = _text("備註（來電者、聯絡方式等）", missing="", max_length=200, max_err="備註請在 200 字以內。",
+                 multiline=True, widget=deform.widget.TextAreaWidget(rows=2))
 
 
 OFFICIAL_ROLES = (("county", "縣市政府承辦人"), ("admin", "國家管理者"), ("helpdesk", "系統客服"))
@@ -308,7 +350,7 @@ class OfficialSchema(CSRFSchema):
         description="本人專屬帳號（例：ntpc_chen），不可使用單位代碼",
         preparer=lambda v: v.strip() if isinstance(v, str) else v,
     )
-    county_code = _text("縣市", missing="", widget=_county_widget)
+    county_code = _text("縣市", missing="", widget=_county_widget, max_length=10)
     name = _name()
     phone = _phone()
     email = _email()

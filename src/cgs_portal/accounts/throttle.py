@@ -18,6 +18,7 @@ lockout. Each new failure prunes the key's entries older than a day.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 
 from BTrees.OOBTree import OOBTree
@@ -120,18 +121,36 @@ def includeme(config):
 
 
 def client_address(request) -> str:
-    """The client's address (the first hop a trusted proxy put in X-Forwarded-For)."""
-    if request.registry.settings.get("cgs.trust_forwarded_for") in ("true", "1", True):
-        forwarded = request.headers.get("X-Forwarded-For", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
+    """The client's address; behind trusted proxies, the hop the outermost trusted proxy added.
+
+    With ``cgs.trust_forwarded_for`` each of the ``cgs.trusted_proxies`` proxies (default 1)
+    appends the address it saw to X-Forwarded-For, so the client is the N-th entry from the
+    right; everything left of it was written by the client and is ignored.
+    """
+    settings = request.registry.settings
+    if settings.get("cgs.trust_forwarded_for") in ("true", "1", True):
+        hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
+        proxies = max(1, int(settings.get("cgs.trusted_proxies") or 1))
+        if hops:
+            return hops[-proxies] if len(hops) >= proxies else hops[0]
     return request.client_addr or "unknown"
 
 
 # The password lockout (login and 變更信箱 share it): 5 failures in 15 minutes, per login and
 # per address, lock both for 15 minutes.
+KEY_MAX = 64  # longer names are stored as a digest: a key never grows with what a client sent
+
+
+def bounded_key(prefix: str, name: str) -> str:
+    """``prefix:name`` (normalised), or ``prefix#<sha256>`` when the name is long."""
+    name = name.strip().lower()
+    if len(name) <= KEY_MAX:
+        return f"{prefix}:{name}"
+    return f"{prefix}#{hashlib.sha256(name.encode('utf-8', 'replace')).hexdigest()[:40]}"
+
+
 def password_keys(request, login: str) -> list[str]:
-    return [f"login:{login.strip().lower()}", f"ip:{client_address(request)}"]
+    return [bounded_key("login", login), bounded_key("ip", client_address(request))]
 
 
 def password_locked_until(request, root, login: str) -> dt.datetime | None:
@@ -144,6 +163,12 @@ def password_failed(request, root, login: str) -> bool:
     return record_failure(root, password_keys(request, login), request.clock.now())
 
 
+def address_failed(request, root) -> bool:
+    """Count a wrong captcha against this address only: anyone may type a login, so a failure
+    that proves nothing about the password must not lock its account. True when it locked."""
+    return record_failure(root, password_keys(request, "")[1:], request.clock.now())
+
+
 def password_succeeded(root, login: str) -> None:
     """A proven password ends the login's count (the address keeps its own)."""
-    clear(root, [f"login:{login.strip().lower()}"])
+    clear(root, [bounded_key("login", login)])

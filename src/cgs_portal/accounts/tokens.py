@@ -23,12 +23,14 @@ ACTIVATE = "activate"  # registration: open the account
 PASSWORD = "password"  # 忘記密碼: the new password (hash in payload) takes effect
 EMAIL = "email"  # 變更信箱: the new address (payload) takes effect
 SETUP = "setup"  # first administrator / officials: set your own password
+CANCEL_EMAIL = "email-cancel"  # to the old address: cancel the pending change to the payload
 
 PURPOSES = {
     ACTIVATE: "開通帳號",
     PASSWORD: "確認新密碼",
     EMAIL: "確認新信箱",
     SETUP: "設定密碼",
+    CANCEL_EMAIL: "取消變更信箱",
 }
 
 # Why a link cannot be used (for the page that says so).
@@ -36,9 +38,12 @@ INVALID = "invalid"
 EXPIRED = "expired"
 USED = "used"
 SUPERSEDED = "superseded"
+MOOT = "moot"  # a cancel link for a change that was confirmed or cancelled meanwhile
 
 
 class AccountToken(Persistent):
+    requested_from = ""  # the client address of the request that issued it (older records: none)
+
     def __init__(self, token_id, purpose, login, payload, created_at, expires_at, address):
         self.token_id = token_id
         self.purpose = purpose
@@ -93,7 +98,7 @@ def _serializer(secret: str) -> URLSafeSerializer:
 
 
 def issue(root, secret: str, purpose: str, login: str, now: dt.datetime, *, payload=None,
-          address: str = "", lifetime: dt.timedelta = LIFETIME) -> str:
+          address: str = "", lifetime: dt.timedelta = LIFETIME, requested_from: str = "") -> str:
     """A new signed link token; older unused links of this purpose for ``login`` are void."""
     if purpose not in PURPOSES:
         raise ValueError(purpose)
@@ -102,7 +107,10 @@ def issue(root, secret: str, purpose: str, login: str, now: dt.datetime, *, payl
         if old.purpose == purpose and old.used_at is None:
             old.superseded = True
     token_id = secrets.token_urlsafe(16)
-    store.add(AccountToken(token_id, purpose, login, payload, now, now + lifetime, address))
+    token = AccountToken(token_id, purpose, login, payload, now, now + lifetime, address)
+    if requested_from:
+        token.requested_from = requested_from[:64]
+    store.add(token)
     return _serializer(secret).dumps({"i": token_id, "p": purpose})
 
 

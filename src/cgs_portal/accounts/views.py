@@ -4,11 +4,12 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 
+from ..calendar import roc_datetime
 from ..resources import PortalRoot
 from ..resources.root import get_app_root
 from ..security import Perm
 from . import audit, mails, passwords, throttle, tokens
-from .flows import FORM, secret, start_email_change
+from .flows import FORM, cancel_email_change, prove_password, secret, start_email_change
 from .forms import make_form, process, rate_limit
 from .models import ACTIVE, DISABLED, PENDING, Account, unit_login
 from .schemas import (
@@ -171,7 +172,8 @@ def forgot_password(request):
                 mails.password_refused(request, account, problems)
             else:
                 signed = tokens.issue(root, secret(request), tokens.PASSWORD, login, now,
-                                      payload=passwords.hash_password(data["password"]), address=account.email)
+                                      payload=passwords.hash_password(data["password"]), address=account.email,
+                                      requested_from=throttle.client_address(request))
                 mails.password_confirmation(request, account, signed, now + tokens.LIFETIME)
         audit.record(request, "password.forgot", login, "帳號與 Email 相符" if matches else "不相符")
         request.session.flash(FORGOT_ANSWER, "info")
@@ -192,16 +194,10 @@ def change_email(request):
     form = make_form(request, ChangeEmailSchema(), "確定", "change-email-form")
 
     def success(data):
-        root = get_app_root(request)
-        login = data["login"].strip()
-        until = throttle.password_locked_until(request, root, login)
-        if until is not None:
-            return f"失敗次數過多，已暫停受理，請於 {until:%H:%M} 後再試。"
-        account = root["accounts"].get(login)
-        if account is None or not passwords.verify_password(account.password_hash, data["password"]):
-            throttle.password_failed(request, root, login)
-            audit.record(request, "login.failed", login, "變更信箱：帳號或密碼錯誤")
-            return "帳號或密碼錯誤，請重新輸入。"
+        account, problem = prove_password(request, data["login"].strip(), data["password"],
+                                          data["captcha"], what="變更信箱")
+        if problem:
+            return problem
         if account.status == DISABLED:
             return "此帳號已停用（帳號重置），請至「新建帳號」重新註冊，或聯繫系統客服。"
         new_email = data["email"].strip()
@@ -225,45 +221,83 @@ PROBLEMS = {
     tokens.EXPIRED: f"此連結已逾期（連結於寄出後 {tokens.LIFETIME_HOURS} 小時失效）。",
     tokens.USED: "此連結已使用過（每個連結只能使用一次）。",
     tokens.SUPERSEDED: "此連結已失效：之後又寄出了一封新的信件，請使用最新一封信中的連結。",
+    tokens.MOOT: "此信箱變更已確認或已取消，此連結不再需要。若不是您本人申請變更，請聯繫系統客服。",
 }
 DONE = {
     tokens.ACTIVATE: "帳號已開通，請登入系統。",
     tokens.PASSWORD: "新密碼已生效，請以新密碼登入系統。",
     tokens.EMAIL: "新信箱已確認，請登入系統。",
+    tokens.CANCEL_EMAIL: "已取消信箱變更，註冊信箱維持不變；此帳號的登入已全部登出。"
+                         "若密碼可能外洩，請使用「忘記密碼」重設密碼。",
 }
+
+
+PASSWORD_NOT_RETYPED = ("輸入的密碼與申請時設定的新密碼不一致，新密碼未生效。若您沒有申請忘記密碼，"
+                        "請不要理會此信件，密碼不會變更。")
 
 
 @view_config(context=PortalRoot, name="confirm", renderer="cgs_portal:templates/accounts/confirm.pt",
              permission=Perm.SITE_VIEW)
 def confirm(request):
     """GET shows what the link will do; POST does it (mail scanners that prefetch links do nothing)."""
-    root = get_app_root(request)
-    now = request.clock.now()
     signed = request.params.get("t", "")
-    token, problem = tokens.check(root, secret(request), signed, now)
+    token, problem, account = _link(request, signed)
     if token is not None and token.purpose == tokens.SETUP:
         return HTTPFound(location=request.resource_url(request.root, "set-password", query={"t": signed}))
-    account = root["accounts"].get(token.login) if token is not None else None
-    if token is not None and problem is None and (account is None or account.status == DISABLED):
-        problem = tokens.INVALID
     if request.method == "POST" and "resend" in request.POST and token is not None:
         message = resend(request, token)
         request.session.flash(message, "info")
         return HTTPFound(location=request.resource_url(request.root, "login"))
+    error = None
     if request.method == "POST" and "confirm" in request.POST and problem is None:
-        apply_token(request, token, account)
-        request.session.flash(DONE[token.purpose], "info")
-        return HTTPFound(location=request.resource_url(request.root, "login"))
+        error = _password_not_retyped(request, token)
+        if error is None:
+            apply_token(request, token, account)
+            request.session.flash(DONE[token.purpose], "info")
+            return HTTPFound(location=request.resource_url(request.root, "login"))
+    return _confirm_page(request, signed, token, problem, account, error)
+
+
+def _link(request, signed):
+    """(token, problem, account) of a signed link; a disabled or vanished account makes it invalid."""
+    root = get_app_root(request)
+    token, problem = tokens.check(root, secret(request), signed, request.clock.now())
+    account = root["accounts"].get(token.login) if token is not None else None
+    if token is not None and problem is None and (account is None or account.status == DISABLED):
+        problem = tokens.INVALID
+    if (problem is None and token.purpose == tokens.CANCEL_EMAIL
+            and account.awaiting_email != token.payload):
+        problem = tokens.MOOT
+    return token, problem, account
+
+
+def _password_not_retyped(request, token) -> str | None:
+    """忘記密碼: the requested password must be typed again, so that a link the owner did not
+    ask for changes nothing when clicked. A message when it was not; None otherwise."""
+    if token.purpose != tokens.PASSWORD:
+        return None
+    typed = request.POST.get("password", "")
+    if not typed or len(typed) > passwords.MAX_LENGTH * 4:
+        return PASSWORD_NOT_RETYPED
+    return None if passwords.verify_password(token.payload, typed) else PASSWORD_NOT_RETYPED
+
+
+def _confirm_page(request, signed, token, problem, account, error):
     return {
         "page_title": tokens.PURPOSES.get(token.purpose, "確認連結") if token else "確認連結",
         "problem": PROBLEMS.get(problem) if problem else None,
-        "can_resend": token is not None and problem is not None,
+        "can_resend": token is not None and problem is not None and problem != tokens.MOOT
+        and token.purpose != tokens.CANCEL_EMAIL,
         "already_done": problem == tokens.USED and token.purpose == tokens.ACTIVATE
         and account is not None and account.status == ACTIVE,
         "token": signed,
         "purpose": token.purpose if token else None,
         "login": token.login if token else "",
-        "payload_email": token.payload if token is not None and token.purpose == tokens.EMAIL else "",
+        "payload_email": token.payload if token is not None
+        and token.purpose in (tokens.EMAIL, tokens.CANCEL_EMAIL) else "",
+        "requested_at": roc_datetime(token.created_at) if token else "",
+        "requested_from": (token.requested_from or "（未記錄）") if token else "",
+        "errors": [error] if error else [],
     }
 
 
@@ -286,6 +320,10 @@ def apply_token(request, token, account):
         account.activate()
         account.end_other_sessions(None)
         audit.record(request, "email.confirm", account.login, f"新信箱 {token.payload}")
+    elif token.purpose == tokens.CANCEL_EMAIL:
+        cancel_email_change(request, account)
+        account.end_other_sessions(None)  # the session that asked for it may be a stolen one
+        audit.record(request, "email.cancel", account.login, f"原信箱取消變更為 {token.payload}")
 
 
 def resend(request, token) -> str:
@@ -295,6 +333,8 @@ def resend(request, token) -> str:
     limited = rate_limit(request, "resend", [token.login], limit=3, window=tokens.LIFETIME)
     if limited:
         return limited
+    if token.purpose == tokens.CANCEL_EMAIL:
+        return "取消變更信箱的連結無法重寄；若仍需取消，請聯繫系統客服。"
     account = root["accounts"].get(token.login)
     if account is None or account.status == DISABLED:
         return "此帳號已停用或不存在，無法重寄。請至「新建帳號」重新註冊，或聯繫系統客服。"
@@ -317,7 +357,8 @@ def resend(request, token) -> str:
         if token.used_at is not None:
             return "新密碼已生效，請直接登入；若又忘記密碼，請重新申請「忘記密碼」。"
         signed = tokens.issue(root, secret(request), tokens.PASSWORD, account.login, now,
-                              payload=token.payload, address=account.email)
+                              payload=token.payload, address=account.email,
+                              requested_from=token.requested_from)
         mails.password_confirmation(request, account, signed, expires)
     elif token.purpose == tokens.SETUP:
         if account.password_hash:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import colander
 
 from .. import calendar
+from ..forms import PlainText, bounded_text
 
 
 class Month(colander.SchemaType):
@@ -60,7 +61,8 @@ class AmendmentRequest(colander.MappingSchema):
     reason = colander.SchemaNode(
         colander.String(), preparer=_strip, missing_msg="請說明修改原因。",
         validator=colander.All(colander.Length(min=1, min_err="請說明修改原因。"),
-                               colander.Length(max=500, max_err="修改原因請在 500 字以內。")))
+                               colander.Length(max=500, max_err="修改原因請在 500 字以內。"),
+                               PlainText(multiline=True)))
 
 
 class AmendmentDecision(colander.MappingSchema):
@@ -68,7 +70,7 @@ class AmendmentDecision(colander.MappingSchema):
 
     report = colander.SchemaNode(colander.String(), validator=colander.Regex(r"^[^/]+/[^/]+/[^/]+$"))
     decision = colander.SchemaNode(colander.String(), validator=colander.OneOf(("approve", "refuse")))
-    note = colander.SchemaNode(colander.String(), missing="")
+    note = colander.SchemaNode(colander.String(), missing="", validator=bounded_text(500, multiline=True))
 
 
 def read(schema: colander.SchemaNode, params) -> dict:
