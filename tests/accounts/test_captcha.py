@@ -98,3 +98,10 @@ def test_change_email_wrong_captcha_does_not_lock_the_account(app, world):
         form.submit("submit")
     owner = webtest.TestApp(app, extra_environ={"REMOTE_ADDR": "198.51.100.43"})
     assert login(owner, world["unit"], PASSWORD).status_int == 302
+
+
+def test_a_new_captcha_image_keeps_the_visitor_on_their_page(testapp):
+    """「換一張」 reloads the page it is on (a new image is drawn on every view), not /login."""
+    for path in ("/login", "/change-email"):
+        link = testapp.get(path).html.find("a", string="換一張")
+        assert link["href"].endswith(path)
