@@ -12,7 +12,7 @@ from ..resources import PortalRoot
 from ..resources.root import get_app_root
 from ..security import ROLES, Perm
 from . import audit, mails, tokens
-from .flows import secret
+from .flows import reset_account, secret
 from .forms import make_form, process
 from .models import ACTIVE, DISABLED, PENDING, Account
 from .schemas import OFFICIAL_ROLES, OfficialSchema, ResetSchema
@@ -25,6 +25,30 @@ STATUS_LABELS = {ACTIVE: "使用中", PENDING: "待開通", DISABLED: "已停用
 @view_config(context=PortalRoot, name="account-reset", renderer="cgs_portal:templates/accounts/reset.pt",
              permission=Perm.ACCOUNTS_RESET)
 def account_reset(request):
+    page = _reset_page(request)
+    unit, holder = page["unit"], page["holder"]
+    if unit is None or holder is None:
+        return page
+    form = make_form(request, ResetSchema(), "重置帳號", "reset-form")
+
+    def success(data):
+        if data["login"] != holder.login:
+            return "此單位的帳號已變動，請重新查詢後再操作。"
+        reset_account(request, holder, unit, data["reason"], data["note"].strip())
+        request.session.flash(
+            f"已重置「{unit.name}」的帳號 {holder.login}（已停用並通知承辦人）。此單位可重新註冊，"
+            "個人帳號不可與以前相同。", "info")
+        return HTTPFound(location=request.resource_url(request.root, "account-reset",
+                                                       query={"unit": unit.code}))
+
+    response, values = process(request, form, success, appstruct={"login": holder.login})
+    if response is not None:
+        return response
+    return {**page, **values}
+
+
+def _reset_page(request) -> dict:
+    """帳號重置 before its form: the unit search, the chosen unit, its holder and its history."""
     root = get_app_root(request)
     category = request.params.get("category", "")
     keyword = request.params.get("q", "").strip()[:40]
@@ -37,35 +61,11 @@ def account_reset(request):
             matches = [u for c in CATEGORIES for u in search_units(root, c, keyword)]
     accounts = root["accounts"]
     holder = accounts.active_for_unit(unit.code) if unit is not None else None
-    page = {
+    return {
         "page_title": "帳號重置", "categories": CATEGORIES, "category": category, "keyword": keyword,
         "matches": matches, "unit": unit, "holder": holder, "status_labels": STATUS_LABELS,
         "history": accounts.for_unit(unit.code) if unit is not None else [], "form": None, "errors": [],
     }
-    if unit is None or holder is None:
-        return page
-    form = make_form(request, ResetSchema(), "重置帳號", "reset-form")
-
-    def success(data):
-        if data["login"] != holder.login:
-            return "此單位的帳號已變動，請重新查詢後再操作。"
-        now = request.clock.now()
-        reason = data["reason"] + (f"；{data['note'].strip()}" if data["note"].strip() else "")
-        holder.disable(now, reason)
-        if holder.email:
-            mails.reset_notice(request, holder, unit.name, data["reason"])
-        audit.record(request, "account.reset", holder.login,
-                     f"{unit.code} {unit.name}；原因：{reason}；操作者：{request.identity.login}")
-        request.session.flash(
-            f"已重置「{unit.name}」的帳號 {holder.login}（已停用並通知承辦人）。此單位可重新註冊，"
-            "個人帳號不可與以前相同。", "info")
-        return HTTPFound(location=request.resource_url(request.root, "account-reset",
-                                                       query={"unit": unit.code}))
-
-    response, values = process(request, form, success, appstruct={"login": holder.login})
-    if response is not None:
-        return response
-    return {**page, **values}
 
 
 # 帳號稽核紀錄 -------------------------------------------------------------------------

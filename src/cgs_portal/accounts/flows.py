@@ -8,6 +8,8 @@ from __future__ import annotations
 from ..resources.root import get_app_root
 from . import audit, mails, passwords, throttle, tokens
 from .captcha import check_code
+from .models import unit_login
+from .units import find_unit
 
 FORM = "cgs_portal:templates/accounts/form.pt"
 
@@ -82,3 +84,72 @@ def cancel_email_change(request, account) -> None:
     for token in tokens.token_store(get_app_root(request)).for_login(account.login):
         if token.purpose in (tokens.EMAIL, tokens.CANCEL_EMAIL) and token.used_at is None:
             token.superseded = True
+
+
+def update_own_email(request, account, new_email: str) -> str | None:
+    """帳號管理's e-mail field: typing the confirmed address again cancels a pending change,
+    a new address starts one. The message to show; None when the address is unchanged."""
+    if account.awaiting_email and new_email.lower() == account.email.lower():
+        cancel_email_change(request, account)  # back to the confirmed address
+        audit.record(request, "account.update", account.login, "取消信箱變更")
+        return "已取消信箱變更，註冊信箱維持不變。"
+    if new_email.lower() != (account.awaiting_email or account.email).lower():
+        ended = start_email_change(request, account, new_email, keep_sid=request.session.get("cgs.sid"))
+        note = f"（其他裝置上的 {ended} 個登入已登出）" if ended else ""
+        return f"確認信已寄至新信箱 {new_email}。請點選信中的連結確認；確認前，登出後將無法再登入。{note}"
+    return None
+
+
+def set_personal_id(request, account, personal_id: str) -> str:
+    """變更登入帳號: re-key the account (and its links) as ``unit_personal``; returns the new login."""
+    root = get_app_root(request)
+    old = account.login
+    new = unit_login(account.unit_code, personal_id)
+    root["accounts"].rename(account, new)
+    account.personal_id = personal_id
+    tokens.token_store(root).rename_login(old, new)
+    audit.record(request, "login.change", new, f"{old} → {new}")
+    return new
+
+
+def reset_account(request, account, unit, reason: str, note: str) -> None:
+    """帳號重置: disable the unit's account, tell its holder, record who did it and why."""
+    full_reason = reason + (f"；{note}" if note else "")
+    account.disable(request.clock.now(), full_reason)
+    if account.email:
+        mails.reset_notice(request, account, unit.name, reason)
+    audit.record(request, "account.reset", account.login,
+                 f"{unit.code} {unit.name}；原因：{full_reason}；操作者：{request.identity.login}")
+
+
+def register_unit_account(request, data):
+    """新建帳號: a pending account for the chosen unit and its activation mail."""
+    root = get_app_root(request)
+    now = request.clock.now()
+    unit = find_unit(root, data["unit_code"])
+    account = root["accounts"].register(
+        unit, data["personal_id"], data["password"], now,
+        name=data["name"].strip(), phone=data["phone"].strip(), email=data["email"].strip())
+    signed = tokens.issue(root, secret(request), tokens.ACTIVATE, account.login, now, address=account.email)
+    mails.activation(request, account, signed, now + tokens.LIFETIME)
+    audit.record(request, "register", account.login, f"{unit.code} {unit.name}")
+    return account
+
+
+def request_password_reset(request, login: str, email: str, password: str) -> None:
+    """忘記密碼: when the login and e-mail match, mail a link that sets ``password`` (or say why
+    it may not be used). What happened is told to the mailbox and the audit log only."""
+    root = get_app_root(request)
+    now = request.clock.now()
+    account = root["accounts"].get(login)
+    matches = account is not None and account.may_recover(email)
+    if matches:
+        problems = account.password_problems(password)
+        if problems:
+            mails.password_refused(request, account, problems)
+        else:
+            signed = tokens.issue(root, secret(request), tokens.PASSWORD, login, now,
+                                  payload=passwords.hash_password(password), address=account.email,
+                                  requested_from=throttle.client_address(request))
+            mails.password_confirmation(request, account, signed, now + tokens.LIFETIME)
+    audit.record(request, "password.forgot", login, "帳號與 Email 相符" if matches else "不相符")

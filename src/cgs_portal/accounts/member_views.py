@@ -10,9 +10,8 @@ from ..resources import PortalRoot
 from ..resources.root import get_app_root
 from ..security import ROLES, Perm
 from . import audit, mails, passwords
-from .flows import FORM, cancel_email_change, landing_url, required_page, start_email_change
+from .flows import FORM, landing_url, required_page, set_personal_id, update_own_email
 from .forms import make_form, process
-from .models import unit_login
 from .schemas import AccountSchema, ChangeLoginSchema, ChangePasswordSchema
 from .units import find_unit
 
@@ -45,40 +44,32 @@ def account_kind(account, unit) -> str:
              permission=Perm.MEMBER)
 def account_page(request):
     account = request.identity
-    root = get_app_root(request)
-    unit = find_unit(root, account.unit_code) if account.unit_code else None
-    county = root["counties"].get(account.county_code) if account.county_code else None
     form = make_form(request, AccountSchema(), "更新", "account-form")
 
     def success(data):
-        changed = []
-        for field, label in (("name", "承辦人姓名"), ("phone", "電話")):
-            new = data[field].strip()
-            if new != getattr(account, field):
-                setattr(account, field, new)
-                changed.append(label)
+        changed = account.update_contact(data["name"].strip(), data["phone"].strip())
         if changed:
             audit.record(request, "account.update", account.login, "、".join(changed))
-        new_email = data["email"].strip()
-        if account.awaiting_email and new_email.lower() == account.email.lower():
-            cancel_email_change(request, account)  # back to the confirmed address
-            audit.record(request, "account.update", account.login, "取消信箱變更")
-            request.session.flash("已取消信箱變更，註冊信箱維持不變。", "info")
-        elif new_email.lower() != (account.awaiting_email or account.email).lower():
-            ended = start_email_change(request, account, new_email, keep_sid=request.session.get("cgs.sid"))
-            note = f"（其他裝置上的 {ended} 個登入已登出）" if ended else ""
-            request.session.flash(
-                f"確認信已寄至新信箱 {new_email}。請點選信中的連結確認；確認前，登出後將無法再登入。{note}",
-                "info")
-        elif changed:
-            request.session.flash("承辦人資訊已更新。", "info")
+        message = update_own_email(request, account, data["email"].strip())
+        if message is None and changed:
+            message = "承辦人資訊已更新。"
+        if message is not None:
+            request.session.flash(message, "info")
         return HTTPFound(location=request.resource_url(request.root, "account"))
 
     response, values = process(request, form, success, appstruct={
         "name": account.name, "phone": account.phone, "email": account.awaiting_email or account.email})
     if response is not None:
         return response
-    return {**values, "page_title": "帳號管理", "account": account, "kind": account_kind(account, unit),
+    return {**values, "page_title": "帳號管理", "account": account, **_holder(request, account)}
+
+
+def _holder(request, account) -> dict:
+    """帳號管理's 帳號類別 and 單位 lines: the account's unit, else its county, else 全國."""
+    root = get_app_root(request)
+    unit = find_unit(root, account.unit_code) if account.unit_code else None
+    county = root["counties"].get(account.county_code) if account.county_code else None
+    return {"kind": account_kind(account, unit),
             "unit_name": unit.name if unit is not None else (county.name if county is not None else "全國")}
 
 
@@ -109,24 +100,26 @@ def change_password(request):
 
 
 # 變更登入帳號 -----------------------------------------------------------------------
+CHANGE_LOGIN_RULES = (
+    "個人帳號只能使用數字、小寫英文字母及底線，長度至少 4 碼，最多 8 碼。",
+    "帳號及密碼禁止共用；承辦人更換時須申請帳號重置並重新設置新帳號，不可沿用前承辦人帳號。",
+    "個人帳號不可設定本單位以前使用過的帳號。變更後如忘記帳號，可於【帳號查詢】查詢。",
+)
+CHANGE_LOGIN_WHY = (
+    "依「教育部委外辦理或補助建置維運伺服器主機及應用系統網站資通安全及個人資料保護管理要點」第 12 條，"
+    "禁止使用者共用帳號及通行密碼。請設置您的個人帳號後再使用系統。")
+
+
 @view_config(context=PortalRoot, name="change-login", renderer=FORM, permission=Perm.MEMBER)
 def change_login(request):
     account = request.identity
     if not account.needs_personal_id:
         request.session.flash(f"您的登入帳號「{account.login}」已設定個人帳號，不需變更。", "info")
         return HTTPFound(location=request.resource_url(request.root))
-    root = get_app_root(request)
     form = make_form(request, ChangeLoginSchema(), "確定", "change-login-form")
 
     def success(data):
-        old = account.login
-        new = unit_login(account.unit_code, data["personal_id"])
-        root["accounts"].rename(account, new)
-        account.personal_id = data["personal_id"]
-        from .tokens import token_store
-
-        token_store(root).rename_login(old, new)
-        audit.record(request, "login.change", new, f"{old} → {new}")
+        new = set_personal_id(request, account, data["personal_id"])
         # The session follows the account to its new key (same session id): no new login needed.
         remember(request, new, sid=request.session.get("cgs.sid"))
         request.session.flash(f"登入帳號已變更為「{new}」，下次登入請使用此帳號。", "info")
@@ -137,12 +130,5 @@ def change_login(request):
         return response
     return {**values, "page_title": "變更登入帳號", "rules": [
         "新的登入帳號為：單位代碼_您所設定的個人帳號（例：個人帳號設定 a001，登入帳號即為 "
-        f"{account.unit_code}_a001）。",
-        "個人帳號只能使用數字、小寫英文字母及底線，長度至少 4 碼，最多 8 碼。",
-        "帳號及密碼禁止共用；承辦人更換時須申請帳號重置並重新設置新帳號，不可沿用前承辦人帳號。",
-        "個人帳號不可設定本單位以前使用過的帳號。變更後如忘記帳號，可於【帳號查詢】查詢。",
-    ], "intro": [
-        "依「教育部委外辦理或補助建置維運伺服器主機及應用系統網站資通安全及個人資料保護管理要點」第 12 條，"
-        "禁止使用者共用帳號及通行密碼。請設置您的個人帳號後再使用系統。",
-        f"目前登入帳號：{account.login}",
-    ]}
+        f"{account.unit_code}_a001）。", *CHANGE_LOGIN_RULES,
+    ], "intro": [CHANGE_LOGIN_WHY, f"目前登入帳號：{account.login}"]}

@@ -87,6 +87,19 @@ class Account(Persistent):
     def can_log_in(self) -> bool:
         return self.is_active and not self.awaiting_email
 
+    def may_recover(self, email: str) -> bool:
+        """忘記密碼: an active or pending account whose registered address is ``email``."""
+        return self.status in (ACTIVE, PENDING) and self.email.lower() == email.lower()
+
+    def update_contact(self, name: str, phone: str) -> list[str]:
+        """Set 承辦人姓名 and 電話; returns the labels of those that changed."""
+        changed = []
+        for field, label, new in (("name", "承辦人姓名", name), ("phone", "電話", phone)):
+            if new != getattr(self, field):
+                setattr(self, field, new)
+                changed.append(label)
+        return changed
+
     # passwords ---------------------------------------------------------------
     def recent_password_hashes(self) -> list[str]:
         """The current and previous hashes the 'not one of the last 3' rule compares."""
@@ -179,6 +192,18 @@ class Accounts(Folder):
                 logins = self.by_unit[account.unit_code] = PersistentList()
             logins.append(account.login)
         return account
+
+    def register(self, unit, personal_id: str, password: str, now: dt.datetime, **contact) -> Account:
+        """新建帳號: a pending account for ``unit`` (``contact``: name, phone, email); registrations
+        of the unit never activated in time are disabled first."""
+        for stale in self.for_unit(unit.code):
+            if stale.status == PENDING:  # an activation never clicked in time
+                stale.disable(now, "逾期未開通")
+        account = Account(unit_login(unit.code, personal_id), "unit", unit_code=unit.code,
+                          county_code=unit.county_code, personal_id=personal_id, status=PENDING,
+                          created_at=now, **contact)
+        account.set_password(password, now)
+        return self.add_account(account)
 
     def for_unit(self, unit_code: str) -> list[Account]:
         return [self[login] for login in self.by_unit.get(unit_code, ()) if login in self]

@@ -9,9 +9,17 @@ from ..resources import PortalRoot
 from ..resources.root import get_app_root
 from ..security import Perm
 from . import audit, mails, passwords, throttle, tokens
-from .flows import FORM, cancel_email_change, prove_password, secret, start_email_change
+from .flows import (
+    FORM,
+    cancel_email_change,
+    prove_password,
+    register_unit_account,
+    request_password_reset,
+    secret,
+    start_email_change,
+)
 from .forms import make_form, process, rate_limit
-from .models import ACTIVE, DISABLED, PENDING, Account, unit_login
+from .models import ACTIVE, DISABLED
 from .schemas import (
     ChangeEmailSchema,
     ForgotPasswordSchema,
@@ -19,7 +27,7 @@ from .schemas import (
     RegisterSchema,
     SetPasswordSchema,
 )
-from .units import CATEGORIES, county_name, find_unit, search_units_counted, unit_label
+from .units import CATEGORIES, county_name, search_units_counted, unit_label
 
 
 def _scripts(request):
@@ -88,26 +96,10 @@ def register(request):
             return _unit_page_values(request, search, False, form=form.render(), errors=[limited])
 
     def success(data):
-        root = get_app_root(request)
-        now = request.clock.now()
-        accounts = root["accounts"]
-        unit = find_unit(root, data["unit_code"])
-        for stale in accounts.for_unit(unit.code):
-            if stale.status == PENDING:  # an activation never clicked in time
-                stale.disable(now, "逾期未開通")
-        login = unit_login(unit.code, data["personal_id"])
-        account = Account(login, "unit", unit_code=unit.code, county_code=unit.county_code,
-                          personal_id=data["personal_id"], name=data["name"].strip(),
-                          phone=data["phone"].strip(), email=data["email"].strip(), status=PENDING,
-                          created_at=now)
-        account.set_password(data["password"], now)
-        accounts.add_account(account)
-        signed = tokens.issue(root, secret(request), tokens.ACTIVATE, login, now, address=account.email)
-        mails.activation(request, account, signed, now + tokens.LIFETIME)
-        audit.record(request, "register", login, f"{unit.code} {unit.name}")
+        account = register_unit_account(request, data)
         request.session.flash(
             f"註冊完成！開通帳號信件已寄至 {account.email}，請點選信中的連結開通帳號後，"
-            f"以「{login}」登入系統。", "info")
+            f"以「{account.login}」登入系統。", "info")
         return HTTPFound(location=request.resource_url(request.root, "login"))
 
     return _unit_form_page(request, search, form, success, lookup=False)
@@ -149,6 +141,11 @@ FORGOT_ANSWER = (
 )
 
 
+FORGOT_INTRO = ("請輸入帳號、建立帳號時設定的 Email 及新密碼。送出後系統會寄出確認信，"
+                "點選信中的連結後新密碼才會生效。",
+                "若帳號所註冊的信箱已不能使用，請致電系統客服申請帳號重置。")
+
+
 @view_config(context=PortalRoot, name="forgot-password", renderer=FORM, permission=Perm.SITE_VIEW)
 def forgot_password(request):
     form = make_form(request, ForgotPasswordSchema(), "確定", "forgot-form")
@@ -158,34 +155,14 @@ def forgot_password(request):
         limited = rate_limit(request, "forgot", [login], limit=3)
         if limited:
             return limited
-        root = get_app_root(request)
-        now = request.clock.now()
-        account = root["accounts"].get(login)
-        matches = (
-            account is not None
-            and account.status in (ACTIVE, PENDING)
-            and account.email.lower() == data["email"].strip().lower()
-        )
-        if matches:
-            problems = account.password_problems(data["password"])
-            if problems:
-                mails.password_refused(request, account, problems)
-            else:
-                signed = tokens.issue(root, secret(request), tokens.PASSWORD, login, now,
-                                      payload=passwords.hash_password(data["password"]), address=account.email,
-                                      requested_from=throttle.client_address(request))
-                mails.password_confirmation(request, account, signed, now + tokens.LIFETIME)
-        audit.record(request, "password.forgot", login, "帳號與 Email 相符" if matches else "不相符")
+        request_password_reset(request, login, data["email"].strip(), data["password"])
         request.session.flash(FORGOT_ANSWER, "info")
         return HTTPFound(location=request.resource_url(request.root, "forgot-password"))
 
     response, values = process(request, form, success)
     if response is not None:
         return response
-    return {**values, "page_title": "忘記密碼", "rules": passwords.rules(),
-            "intro": ["請輸入帳號、建立帳號時設定的 Email 及新密碼。送出後系統會寄出確認信，"
-                      "點選信中的連結後新密碼才會生效。",
-                      "若帳號所註冊的信箱已不能使用，請致電系統客服申請帳號重置。"]}
+    return {**values, "page_title": "忘記密碼", "rules": passwords.rules(), "intro": list(FORGOT_INTRO)}
 
 
 # 變更信箱 --------------------------------------------------------------------------
