@@ -48,3 +48,26 @@ def test_the_body_limit_page_is_accessible(page, live_server):
     page.goto(live_server + "/too-large")
     page.wait_for_load_state("networkidle")
     assert page.locator("h1").inner_text() == "送出的資料太大"
+
+
+def test_the_pages_issue_10_added_are_accessible(page, live_server, world, app, settings):
+    """The captcha forms, the reset confirmation reached from a mail, and the paged audit log."""
+    import webtest
+
+    from support import PASSWORD, browser_login, mail_link, relative
+
+    for path, text in [("/forgot-password", "忘記密碼"), ("/change-email", "變更信箱")]:
+        page.goto(live_server + path)
+        page.wait_for_load_state("networkidle")
+        assert text in page.content(), path
+    form = webtest.TestApp(app).get("/forgot-password").forms["forgot-form"]
+    form["login"], form["email"] = world["unit"], "wang@example.invalid"
+    form["password"] = form["password_repeat"] = "Blue7Sky9Lake"
+    form.submit("submit")
+    page.goto(live_server + relative(mail_link(settings, "wang@example.invalid")))
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#confirm-form").count() == 1
+    browser_login(page, live_server, world["admin"], PASSWORD)
+    page.goto(live_server + "/audit-log")
+    page.wait_for_load_state("networkidle")
+    assert "稽核紀錄" in page.content()
