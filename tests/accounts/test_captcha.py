@@ -105,3 +105,40 @@ def test_a_new_captcha_image_keeps_the_visitor_on_their_page(testapp):
     for path in ("/login", "/change-email"):
         link = testapp.get(path).html.find("a", string="換一張")
         assert link["href"].endswith(path)
+
+
+def test_concurrent_captcha_uses_merge_and_a_double_use_conflicts(tmp_path):
+    """Logins come in bursts: two transactions using different captchas both commit; two
+    using the same one cannot both succeed (the retry then finds it used)."""
+    import pytest
+    import transaction
+    import ZODB
+    from ZODB.FileStorage import FileStorage
+    from ZODB.POSException import ConflictError
+
+    from cgs_portal.accounts.captcha import UsedCaptchas
+
+    db = ZODB.DB(FileStorage(str(tmp_path / "Data.fs")))
+    with db.transaction() as conn:
+        conn.root()["used"] = UsedCaptchas()
+        conn.root()["used"].use("old", 0, 0)  # expired by the time of the others
+
+    def use_concurrently(first_id, second_id):
+        one, two = transaction.TransactionManager(), transaction.TransactionManager()
+        a, b = db.open(transaction_manager=one), db.open(transaction_manager=two)
+        assert a.root()["used"].use(first_id, 1000, 1000)
+        assert b.root()["used"].use(second_id, 1000, 1000)
+        one.commit()
+        try:
+            two.commit()
+        finally:
+            two.abort()
+            a.close()
+            b.close()
+
+    use_concurrently("x", "y")
+    with db.transaction() as conn:
+        assert set(conn.root()["used"].ids) == {"x", "y"}  # both kept, the expired one pruned
+    with pytest.raises(ConflictError):
+        use_concurrently("z", "z")
+    db.close()

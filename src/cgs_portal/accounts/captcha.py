@@ -8,7 +8,11 @@ Single use, short-lived, and no database write on the image GET:
   (created by an evolve step), whatever the answer, so replaying an old cookie does not
   bring a solved captcha back;
 * a captcha older than :data:`LIFETIME` is refused, so the used ids need keeping only that
-  long: they are kept per minute of issue and whole minutes are dropped once expired.
+  long: expired ids are dropped as new ones are recorded.
+
+Logins arrive in bursts (the 10th of the month), so the store resolves concurrent writes
+itself (:meth:`UsedCaptchas._p_resolveConflict`): two requests recording different ids
+merge; two recording the *same* id is a real conflict, and the retry then refuses it.
 """
 from __future__ import annotations
 
@@ -17,11 +21,11 @@ import hashlib
 import hmac
 import secrets
 
-from BTrees.LOBTree import LOBTree
-from BTrees.OOBTree import OOTreeSet
 from captcha.image import ImageCaptcha
+from persistent import Persistent
 from pyramid.response import Response
 from pyramid.view import view_config
+from ZODB.POSException import ConflictError
 
 from ..resources import PortalRoot
 from ..resources.root import get_app_root
@@ -50,22 +54,42 @@ def new_code(request) -> str:
     return code
 
 
-def used_store(root) -> LOBTree:
-    return root.captcha_used  # minute of issue -> ids checked; created by the accounts evolve step
+class UsedCaptchas(Persistent):
+    """The ids of captchas already checked, each with its time of issue (epoch seconds)."""
+
+    def __init__(self):
+        self.ids = {}
+
+    def use(self, captcha_id: str, issued: int, now: int) -> bool:
+        """Record ``captcha_id``; False when it was used before. Drops the expired ids."""
+        if captcha_id in self.ids:
+            return False
+        oldest = now - int(LIFETIME.total_seconds()) - 60
+        ids = {key: when for key, when in self.ids.items() if when >= oldest}
+        ids[captcha_id] = issued
+        self.ids = ids
+        return True
+
+    def _p_resolveConflict(self, old, committed, new):
+        """Merge two transactions' uses: keep both additions, apply both prunings."""
+        old_ids, committed_ids, new_ids = old.get("ids", {}), committed["ids"], new["ids"]
+        added = {key: when for key, when in new_ids.items() if key not in old_ids}
+        if any(key in committed_ids for key in added):
+            raise ConflictError  # the same captcha used twice at once: the retry refuses one
+        merged = {key: when for key, when in committed_ids.items()
+                  if key in new_ids or key not in old_ids}
+        merged.update(added)
+        return {**committed, "ids": merged}
+
+
+def used_store(root) -> UsedCaptchas:
+    return root.captcha_used  # created by the accounts evolve step
 
 
 def _use_up(request, captcha_id: str, issued: int) -> bool:
-    """Record ``captcha_id`` as used; False when it was used before. Drops expired minutes."""
-    store = used_store(get_app_root(request))
+    """Record ``captcha_id`` as used; False when it was used before."""
     now = int(request.clock.now().timestamp())
-    oldest = (now - int(LIFETIME.total_seconds())) // 60 - 1
-    for minute in list(store.keys(max=oldest)):
-        del store[minute]
-    minute = issued // 60
-    ids = store.get(minute)
-    if ids is None:
-        ids = store[minute] = OOTreeSet()
-    return bool(ids.insert(captcha_id))
+    return used_store(get_app_root(request)).use(captcha_id, issued, now)
 
 
 def check_code(request, answer: str) -> bool:

@@ -35,9 +35,11 @@ def step_4_account_tokens(root, registry):
 
 
 def step_5_captcha_used(root, registry):
-    """The ids of captchas already checked, per minute of issue (single-use captchas)."""
-    if getattr(root, "captcha_used", None) is None:
-        root.captcha_used = LOBTree()
+    """The ids of captchas already checked (single-use captchas)."""
+    from .captcha import UsedCaptchas
+
+    if not isinstance(getattr(root, "captcha_used", None), UsedCaptchas):
+        root.captcha_used = UsedCaptchas()
 
 
 def includeme(config):
