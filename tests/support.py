@@ -157,3 +157,22 @@ def workbook(roc_year=113, month=9, *, cases=5, services=4, seed=3, version="113
         mutate(case_rows, service_rows)
     return corpus.filled(version, case_rows, service_rows, unit_code=unit_code, unit_name=unit_name,
                          roc_year=roc_year, month=month)
+
+
+def write_ini(folder, name: str = "test.ini", *, demo: bool = False,
+              clock: str | None = "2024-10-03T09:00:00", extra: str = "") -> str:
+    """An ini file for the console scripts: a FileStorage with blobs in ``folder``."""
+    import textwrap
+
+    lines = [
+        "[app:main]",
+        "use = egg:cgs_portal",
+        f"zodbconn.uri = file://{folder}/Data.fs?blobstorage_dir={folder}/blobs",
+        f"cgs.session_secret = {'s' * 40}",
+        f"cgs.demo = {'true' if demo else 'false'}",
+        *([f"cgs.clock.now = {clock}"] if clock else []),
+        f"mail.debug_dir = {folder}/mail",
+    ]
+    path = folder / name
+    path.write_text("\n".join(lines) + "\n" + textwrap.dedent(extra))
+    return str(path)

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import io
 import secrets
-import textwrap
 
 import pytest
 import webtest
 from webob import Request
 
 from cgs_portal import main
-from support import login
+from support import login, write_ini
 
 STRONG = secrets.token_urlsafe(32)
 
@@ -204,20 +203,12 @@ def test_error_pages_carry_the_security_headers(settings):
 def test_demo_init_prints_the_listen_address(tmp_path, capsys):
     from cgs_portal.scripts import init
 
-    path = tmp_path / "dev.ini"
-    path.write_text(textwrap.dedent(f"""
-        [app:main]
-        use = egg:cgs_portal
-        zodbconn.uri = file://{tmp_path}/Data.fs?blobstorage_dir={tmp_path}/blobs
-        cgs.session_secret = {"s" * 40}
-        cgs.demo = true
-        mail.debug_dir = {tmp_path}/mail
-
+    path = write_ini(tmp_path, "dev.ini", demo=True, clock=None, extra="""
         [server:main]
         use = egg:waitress#main
         listen = 0.0.0.0:8765 [::]:8765
-    """))
-    init.main([str(path)])
+    """)
+    init.main([path])
     out = capsys.readouterr().out
     assert "Open http://localhost:8765/" in out and "http://localhost:8765/dev-outbox" in out
     assert "6543" not in out

@@ -1,8 +1,6 @@
 """Console scripts: cgs-init (bootstrap + evolve, idempotent) and cgs-import-units."""
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 import transaction
 from ZODB import DB
@@ -11,22 +9,13 @@ from ZODB.FileStorage import FileStorage
 from cgs_portal import main
 from cgs_portal.evolve import APP_KEY, describe, latest, steps
 from cgs_portal.scripts import import_units, init
+from support import write_ini
 
 
 @pytest.fixture
 def ini(tmp_path):
     def make(demo=False):
-        path = tmp_path / "test.ini"
-        path.write_text(textwrap.dedent(f"""
-            [app:main]
-            use = egg:cgs_portal
-            zodbconn.uri = file://{tmp_path}/Data.fs?blobstorage_dir={tmp_path}/blobs
-            cgs.session_secret = {"s" * 40}
-            cgs.demo = {"true" if demo else "false"}
-            cgs.clock.now = 2024-10-03T09:00:00
-            mail.debug_dir = {tmp_path}/mail
-        """))
-        return str(path)
+        return write_ini(tmp_path, demo=demo)
 
     return make
 
