@@ -8,12 +8,13 @@ from __future__ import annotations
 import datetime as dt
 
 from BTrees.Length import Length
+from BTrees.OOBTree import OOBTree
 from persistent import Persistent
 from persistent.list import PersistentList
 from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow, Authenticated, Everyone
 
 from .. import calendar
-from ..reporting import rules, workflow
+from ..reporting import ledger, rules, workflow
 from ..reporting.models import Amendment, Filing
 from ..security import Perm, county_principal, role_principal, unit_principal
 from ..workbook.levels import LEVEL_BY_NAME, LEVEL_GRADES, LEVELS  # the engine owns the level table
@@ -63,6 +64,8 @@ class County(Folder):
         # Bumped on every filing in the county (conflict-free); counties made before this
         # attribute existed get theirs from the reporting evolve step.
         self.filing_generation = Length()
+        # (unit code, "yyyy-mm") -> entry of each report (reporting.ledger; evolve step 2).
+        self.ledger = OOBTree()
 
     @property
     def title(self):
@@ -276,9 +279,7 @@ class MonthlyReport(Persistent):
             if other is not upload and other.status == "pending":
                 other.status = "superseded"
         self.serial += 1
-        from ..statistics.rollups import note_filing
-
-        note_filing(unit)
+        self._record()
         return filing
 
     def request_amendment(self, reason: str, who: str, now: dt.datetime, today: dt.date) -> Amendment:
@@ -291,6 +292,7 @@ class MonthlyReport(Persistent):
         workflow.fire(self, "request_amendment", now, who, reason, today=today)
         self.serial += 1
         rules.queue(self).setdefault(self._queue_key(), self)
+        self._record()
         return amendment
 
     def decide_amendment(self, approve: bool, note: str, who: str, now: dt.datetime,
@@ -315,7 +317,15 @@ class MonthlyReport(Persistent):
         tree = rules.queue(self)
         if self._queue_key() in tree:
             del tree[self._queue_key()]
+        self._record()
         return amendment
+
+    def _record(self):
+        """Rewrite this report's entry in its county's ledger; every transition method ends
+        with this call, in the same transaction (see ``reporting.ledger``)."""
+        unit = unit_of(self)
+        if unit is not None and unit.__parent__ is not None:
+            ledger.note(unit.__parent__, unit.code, self)
 
     def _queue_key(self):
         return (self.amendment.requested_at.isoformat(), unit_of(self).code, report_key(self.year, self.month))

@@ -1,0 +1,156 @@
+"""Each county's ledger: one small entry per (unit, month) that has a report.
+
+The dashboard (reporting rates), the reminders and the statistics index ask "which
+months of which units are filed, how, when, and what changed since I last looked"
+thousands of times per page. Walking 4,000 units × 12 reports per question is what
+this ledger avoids: every transition of a ``MonthlyReport`` rewrites its entry here
+in the same transaction (``MonthlyReport._record``), so the ledger can never disagree
+with the reports it summarises.
+
+Why this shape:
+- one ``OOBTree`` per county keyed ``(unit_code, "yyyy-mm")``: concurrent filings of
+  different units touch different keys, which BTree buckets resolve without a
+  ConflictError (a bucket split still conflicts and is retried by pyramid_retry);
+  there is no national object that every filing writes;
+- entries are plain tuples (read as ``Entry``), so adding a field later needs no
+  migration of pickled classes: ``Entry`` fills missing trailing fields with defaults;
+- ``stamp`` changes on every write, so a reader that keeps a copy (the statistics
+  index) finds what changed by comparing stamps, with no clock shared between
+  processes; ``County.filing_generation`` (a ``BTrees.Length``) is bumped with every
+  write so a reader can skip an unchanged county after one small read.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import NamedTuple
+
+from BTrees.OOBTree import OOBTree
+
+from . import workflow
+
+
+class Entry(NamedTuple):
+    state: str  # the stored workflow state (``report.state``)
+    stamp: str = ""  # new on every write of the entry
+    kind: str | None = None  # the current filing: "cases" | "no_cases" | None
+    late: bool = False  # the month's first filing came after its deadline
+    first_filed_at: dt.datetime | None = None
+    filed_at: dt.datetime | None = None  # the current filing
+    open_until: dt.date | None = None  # an approved amendment's last day
+    version: str | None = None  # the workbook version of the current filing
+
+
+def month_key(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"
+
+
+def ledger(county) -> OOBTree:
+    return county.ledger  # created by County() and the reporting evolve step 2
+
+
+def entry_of(report) -> tuple:
+    """The ledger tuple for ``report`` as it is now."""
+    filing = getattr(report, "filing", None)
+    filings = getattr(report, "filings", None) or ()
+    first = filings[0] if filings else filing
+    amendment = getattr(report, "amendment", None)
+    return (
+        report.state,
+        os.urandom(8).hex(),
+        filing.kind if filing is not None else None,
+        bool(first.late) if first is not None else False,
+        first.filed_at if first is not None else None,
+        filing.filed_at if filing is not None else None,
+        getattr(amendment, "open_until", None),
+        getattr(filing, "version", None),
+    )
+
+
+def note(county, unit_code: str, report) -> None:
+    """Write ``report``'s entry (called by every transition) and bump the county counter."""
+    ledger(county)[(unit_code, month_key(report.year, report.month))] = entry_of(report)
+    county.filing_generation.change(1)
+
+
+def read(value) -> Entry:
+    return Entry(*value)
+
+
+def entry(county, unit_code: str, year: int, month: int) -> Entry | None:
+    value = ledger(county).get((unit_code, month_key(year, month)))
+    return None if value is None else read(value)
+
+
+def entries(county, unit_code: str | None = None):
+    """``((unit_code, year, month), Entry)`` for the county, or one unit of it, in key order."""
+    tree = ledger(county)
+    items = tree.items((unit_code, ""), (unit_code, "\uffff")) if unit_code else tree.items()
+    for (code, key), value in items:
+        yield (code, int(key[:4]), int(key[5:7])), read(value)
+
+
+class _Filed:
+    __slots__ = ("kind",)
+
+    def __init__(self, kind):
+        self.kind = kind
+
+
+class _Amendment:
+    __slots__ = ("open_until",)
+
+    def __init__(self, open_until):
+        self.open_until = open_until
+
+
+class _Shadow:
+    """Just enough of a MonthlyReport for ``workflow.effective_state`` (one rule, one home)."""
+
+    __slots__ = ("state", "filing", "amendment", "year", "month")
+
+    def __init__(self, value: Entry, year: int, month: int):
+        self.state = value.state
+        self.filing = _Filed(value.kind) if value.kind else None
+        self.amendment = _Amendment(value.open_until)
+        self.year, self.month = year, month
+
+
+def state_on(value: Entry | None, year: int, month: int, today: dt.date) -> str:
+    """The month's state today from its entry alone (None: never written), as
+    ``MonthlyReport.state_on`` would say it."""
+    if value is None:
+        return workflow.date_state(year, month, today)
+    return workflow.effective_state(_Shadow(value, year, month), year, month, today)
+
+
+def _reports(county):
+    for unit in county.values():
+        for folder in unit.values():
+            if not hasattr(folder, "values"):
+                continue
+            for report in folder.values():
+                if hasattr(report, "history") and hasattr(report, "month"):
+                    yield unit.code, report
+
+
+def rebuild(county) -> int:
+    """Refill the county's ledger from its reports (evolve step, repair); returns the count."""
+    tree = ledger(county)
+    tree.clear()
+    count = 0
+    for code, report in _reports(county):
+        tree[(code, month_key(report.year, report.month))] = entry_of(report)
+        count += 1
+    county.filing_generation.change(1)
+    return count
+
+
+def differences(county) -> list[tuple]:
+    """Keys whose entry disagrees with the report (ignoring stamps); empty when consistent."""
+    expected = {
+        (code, month_key(report.year, report.month)): entry_of(report)[2:] + (report.state,)
+        for code, report in _reports(county)
+    }
+    actual = {k: tuple(v[2:]) + (v[0],) for k, v in ledger(county).items()}
+    return sorted(k for k in set(expected) | set(actual) if expected.get(k) != actual.get(k))

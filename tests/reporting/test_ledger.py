@@ -1,0 +1,109 @@
+"""The county ledger follows every transition of a report, and concurrent filings don't conflict."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import transaction
+from ZODB import DB
+from ZODB.FileStorage import FileStorage
+
+from cgs_portal.reporting import ledger, workflow
+from cgs_portal.reporting.evolve import step_1_queue_and_counters, step_2_ledgers
+from cgs_portal.resources import Counties, County, PortalRoot, Unit
+
+NOW = dt.datetime(2024, 10, 3, 9, 0)
+TODAY = NOW.date()
+
+
+def make_tree():
+    root = PortalRoot()
+    counties = root.add("counties", Counties())
+    county = counties.add("65000", County("65000", "新北市"))
+    for code in ("013601", "013602"):
+        county.add(code, Unit(code, f"示範國小{code}", "國小", "65000", opened_on=dt.date(2022, 8, 1)))
+    step_1_queue_and_counters(root, None)
+    return root
+
+
+@pytest.fixture
+def tree():
+    return make_tree()
+
+
+def test_every_transition_rewrites_the_entry(tree):
+    county = tree["counties"]["65000"]
+    report = county["013601"].report(2024, 9, create=True)
+    assert ledger.entry(county, "013601", 2024, 9) is None  # created, never transitioned
+    assert ledger.state_on(None, 2024, 9, TODAY) == workflow.OPEN
+
+    report.file_no_cases("013601_a", NOW, TODAY)
+    first = ledger.entry(county, "013601", 2024, 9)
+    assert first.state == workflow.SUBMITTED_NO_CASES and first.kind == "no_cases"
+    assert first.first_filed_at == NOW and not first.late
+    assert county.filing_generation() == 1
+
+    report.request_amendment("填錯了", "013601_a", NOW, TODAY)
+    requested = ledger.entry(county, "013601", 2024, 9)
+    assert requested.state == workflow.AMENDMENT_REQUESTED and requested.stamp != first.stamp
+
+    report.decide_amendment(True, "", "admin1", NOW, days=7)
+    opened = ledger.entry(county, "013601", 2024, 9)
+    assert opened.state == workflow.AMENDMENT_OPEN and opened.open_until == TODAY + dt.timedelta(days=7)
+    # the entry derives the same state as the report, today and after the amendment expired
+    for day in (TODAY, TODAY + dt.timedelta(days=8)):
+        assert ledger.state_on(opened, 2024, 9, day) == report.state_on(day)
+    assert ledger.state_on(opened, 2024, 9, TODAY + dt.timedelta(days=8)) == workflow.SUBMITTED_NO_CASES
+    assert ledger.differences(county) == []
+
+
+def test_late_first_filing_stays_late_and_rebuild_matches(tree):
+    county = tree["counties"]["65000"]
+    late_day = dt.date(2024, 11, 20)
+    late_now = dt.datetime(2024, 11, 20, 10, 0)
+    county["013602"].report(2024, 9, create=True).file_no_cases("x", late_now, late_day)
+    on_time = dt.datetime(2024, 11, 8, 10, 0)
+    county["013601"].report(2024, 10, create=True).file_no_cases("y", on_time, on_time.date())
+    late = ledger.entry(county, "013602", 2024, 9)
+    assert late.late and ledger.state_on(late, 2024, 9, late_day) == workflow.SUBMITTED_NO_CASES
+    assert not ledger.entry(county, "013601", 2024, 10).late
+    before = {k: v[2:] for k, v in ledger.ledger(county).items()}
+    assert ledger.rebuild(county) == 2
+    assert {k: v[2:] for k, v in ledger.ledger(county).items()} == before
+    assert [key for key, _ in ledger.entries(county, "013602")] == [("013602", 2024, 9)]
+    assert len(list(ledger.entries(county))) == 2
+
+
+def test_evolve_step_fills_the_ledger_of_an_older_database(tree):
+    county = tree["counties"]["65000"]
+    county["013601"].report(2024, 9, create=True).file_no_cases("x", NOW, TODAY)
+    del county.ledger  # a county made before the ledger existed
+    step_2_ledgers(tree, None)
+    assert ledger.entry(county, "013601", 2024, 9).state == workflow.SUBMITTED_NO_CASES
+
+
+def test_a_short_entry_tuple_reads_with_defaults():
+    assert ledger.read(("submitted",)).kind is None and ledger.read(("submitted",)).late is False
+
+
+def test_two_units_of_one_county_file_concurrently_without_conflict(tmp_path):
+    db = DB(FileStorage(str(tmp_path / "Data.fs")))
+    tm1, tm2 = transaction.TransactionManager(), transaction.TransactionManager()
+    c1 = db.open(transaction_manager=tm1)
+    c1.root()["p"] = make_tree()
+    county = c1.root()["p"]["counties"]["65000"]
+    for code in ("013601", "013602"):  # entries exist: a re-filing month rewrites its key
+        county[code].report(2024, 9, create=True).file_no_cases("x", NOW, TODAY)
+    tm1.commit()
+    c2 = db.open(transaction_manager=tm2)
+    one = c1.root()["p"]["counties"]["65000"]["013601"].report(2024, 9)
+    two = c2.root()["p"]["counties"]["65000"]["013602"].report(2024, 9)
+    one.request_amendment("a", "x", NOW, TODAY)
+    two.request_amendment("b", "y", NOW, TODAY)
+    tm1.commit()
+    tm2.commit()  # the ledger bucket and the Length resolve; no ConflictError
+    c1.sync()
+    county = c1.root()["p"]["counties"]["65000"]
+    assert {e.state for _, e in ledger.entries(county)} == {workflow.AMENDMENT_REQUESTED}
+    assert county.filing_generation() == 4
+    db.close()
