@@ -43,11 +43,13 @@ def remind(app, day: dt.date, **options):
         return Runner(request, root, tm, day, **options).perform()
 
 
-def messages(settings) -> list[dict]:
-    """Every mail written so far, oldest first, with its attachments' names and bytes."""
+def messages(settings, skip=frozenset()) -> list[dict]:
+    """Every mail written so far (but the ids in ``skip``), oldest first, with attachments."""
     folder = Path(settings["mail.debug_dir"])
     found = []
     for path in sorted(folder.glob("*.eml")) if folder.is_dir() else []:
+        if path.stem in skip:
+            continue
         parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         body = parsed.get_body(preferencelist=("plain",))
         found.append({"id": path.stem, "to": parsed["To"], "subject": str(parsed["Subject"]),

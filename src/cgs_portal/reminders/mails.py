@@ -139,6 +139,7 @@ def compose(request, root, intent, today: dt.date, text: tuple[str, str] | None 
     attachments = []
     if intent.mail == "county_day11":
         data = sheets.county_list(intent.county.name, intent.year, intent.month, today, intent.rows)
-        attachments.append((f"{intent.county.name}_{month_key(intent.year, intent.month)}_未填報名單.xlsx",
+        # an ASCII name: repoze.sendmail cannot encode a non-ASCII attachment file name
+        attachments.append((f"unfiled_{intent.county.code}_{month_key(intent.year, intent.month)}.xlsx",
                             XLSX, data))
     return fill(subject, values), fill(body, values), attachments
