@@ -63,14 +63,13 @@ def problems(name: str, subject: str, body: str) -> list[str]:
     return found
 
 
-def save_text(root, name, subject, body, by, at) -> MailTemplate:
-    """Store an admin's text; the previous one is kept."""
+def save_text(root, request, name, subject, body, by, at) -> MailTemplate:
+    """Store an admin's text; the previous one (at first, the file's default) is kept."""
     store = reminders_of(root).templates
     stored = store.get(name)
     if stored is None:
-        store[name] = stored = MailTemplate(name, subject, body, by, at)
-    else:
-        stored.replace(subject, body, by, at)
+        store[name] = stored = MailTemplate(name, *default_text(request, name), "系統預設", None)
+    stored.replace(subject, body, by, at)
     return stored
 
 

@@ -68,8 +68,9 @@ class ClosurePost(colander.MappingSchema):
 
 class ClosureRemove(colander.MappingSchema):
     day = colander.SchemaNode(Day(), missing_msg="請選擇要刪除的日期。")
-    county = colander.SchemaNode(colander.String(), validator=colander.OneOf((NATIONWIDE, *COUNTIES)))
-    kind = colander.SchemaNode(colander.String(), validator=colander.OneOf(tuple(KIND_LABELS)))
+    county = colander.SchemaNode(colander.String(), validator=colander.OneOf((NATIONWIDE, *COUNTIES),
+                                                                             "請選擇要刪除的日期。"))
+    kind = colander.SchemaNode(colander.String(), validator=colander.OneOf(tuple(KIND_LABELS), "請選擇要刪除的日期。"))
 
 
 class MailQuery(colander.MappingSchema):
@@ -88,7 +89,7 @@ class MailPost(colander.MappingSchema):
     unit = colander.SchemaNode(colander.String(), missing="",
                                validator=colander.Regex(r"^([0-9A-Za-z]{6}|[0-9]{5})?$", "請輸入 6 碼單位代碼。"))
     action = colander.SchemaNode(colander.String(), missing="preview",
-                                 validator=colander.OneOf(("preview", "save")))
+                                 validator=colander.OneOf(("preview", "save"), "請選擇預覽或儲存。"))
 
 
 __all__ = ["read", "HistoryQuery", "MonthOnly", "ResendPost", "ClosurePost", "ClosureRemove",

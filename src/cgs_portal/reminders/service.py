@@ -128,11 +128,11 @@ def preview(root, request, data: dict, today: dt.date) -> dict:
     return {"subject": subject, "body": body, "attachments": [a[0] for a in attachments]}
 
 
-def save_mail(root, data: dict, by: str, at: dt.datetime):
+def save_mail(root, request, data: dict, by: str, at: dt.datetime):
     problems = mails.problems(data["name"], data["subject"], data["body"])
     if problems:
         raise Refused(" ".join(problems))
-    return mails.save_text(root, data["name"], data["subject"], data["body"], by, at)
+    return mails.save_text(root, request, data["name"], data["subject"], data["body"], by, at)
 
 
 def national_page(root, ym, today: dt.date) -> dict:

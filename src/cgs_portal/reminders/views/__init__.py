@@ -10,7 +10,16 @@ def root_of(request):
     return get_app_root(request)
 
 
-def back(request, name: str, **query):
+def back(request, view: str, **query):
     from pyramid.httpexceptions import HTTPFound
 
-    return HTTPFound(location=request.resource_url(request.root, name, query=query or None))
+    return HTTPFound(location=request.resource_url(request.root, view, query=query or None))
+
+
+FLASH_MAX = 300
+
+
+def flash_invalid(request, invalid) -> None:
+    """The messages of a refused form, once each and bounded (never the posted value itself)."""
+    text = " ".join(dict.fromkeys(invalid.asdict().values()))
+    request.session.flash(text[:FLASH_MAX], "error")

@@ -9,7 +9,7 @@ from ...resources import PortalRoot
 from ...security import Perm
 from .. import service
 from ..schemas import ClosurePost, ClosureRemove
-from . import back, root_of, who
+from . import back, flash_invalid, root_of, who
 
 
 @view_config(context=PortalRoot, name="reminders-closures", request_method="GET",
@@ -24,7 +24,7 @@ def _change(request, schema, action, done: str):
         data = schema.deserialize(dict(request.POST))
         action(data)
     except colander.Invalid as invalid:
-        request.session.flash(" ".join(invalid.asdict().values()), "error")
+        flash_invalid(request, invalid)
     except service.Refused as refused:
         request.session.flash(str(refused), "error")
     else:

@@ -10,7 +10,7 @@ from ...security import Perm
 from .. import service, steps
 from ..models import STATUS_LABELS
 from ..schemas import HistoryQuery, ResendPost, read
-from . import back, root_of, who
+from . import back, flash_invalid, root_of, who
 
 
 @view_config(context=PortalRoot, name="reminders", renderer="cgs_portal:templates/reminders/history.pt",
@@ -34,7 +34,7 @@ def resend(request):
         data = ResendPost().deserialize(dict(request.POST))
         delivery = service.resend(request, root_of(request), data, who(request))
     except colander.Invalid as invalid:
-        request.session.flash(" ".join(invalid.asdict().values()), "error")
+        flash_invalid(request, invalid)
         return back(request, "reminders")
     except service.Refused as refused:
         request.session.flash(str(refused), "error")

@@ -33,7 +33,7 @@ def mail_post(request):
     try:
         data = MailPost().deserialize(dict(request.POST))
         if data["action"] == "save":
-            service.save_mail(root, data, who(request), request.clock.now())
+            service.save_mail(root, request, data, who(request), request.clock.now())
             request.session.flash(f"已儲存「{service.mails.MAILS[data['name']][0]}」，原內容已保留。", "info")
             return back(request, "reminders-mails", name=data["name"])
         shown = service.preview(root, request, data, request.clock.today())
