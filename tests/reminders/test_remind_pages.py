@@ -7,8 +7,8 @@ from io import BytesIO
 import pytest
 import webtest
 from openpyxl import load_workbook
-
 from remind_helpers import TAIPEI, messages, remind
+
 from support import add_account, add_unit, login
 
 D = dt.date

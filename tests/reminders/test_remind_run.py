@@ -6,9 +6,9 @@ import io
 from collections import Counter
 
 import pytest
+from remind_helpers import TAIPEI, messages, remind, run_env
 
 from cgs_portal.reminders.run import Runner, SimulatedCrash
-from remind_helpers import TAIPEI, messages, remind, run_env
 from support import add_account, add_unit, write_ini
 
 D = dt.date
@@ -141,7 +141,8 @@ def test_an_amendment_still_open_is_not_done(app, portal, world, settings):
 
 
 def test_the_console_script(tmp_path, capsys):
-    from cgs_portal.scripts import init, remind as script
+    from cgs_portal.scripts import init
+    from cgs_portal.scripts import remind as script
 
     ini = write_ini(tmp_path, clock="2025-10-13T07:00:00")
     assert init.main([ini]) == 0

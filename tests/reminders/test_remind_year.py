@@ -10,8 +10,8 @@ import datetime as dt
 from collections import defaultdict
 
 import pytest
-
 from remind_helpers import TAIPEI, messages, remind
+
 from support import add_account, add_unit, login
 
 D = dt.date
