@@ -24,11 +24,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tests" / "reminders"))
 
+from remind_helpers import TAIPEI, remind, run_env  # noqa: E402
+
 from cgs_portal import main  # noqa: E402
 from cgs_portal.accounts.models import ACTIVE, Account  # noqa: E402
 from cgs_portal.counties import COUNTIES  # noqa: E402
 from cgs_portal.resources import Unit  # noqa: E402
-from remind_helpers import TAIPEI, remind, run_env  # noqa: E402
 from support import open_root  # noqa: E402
 
 LEVELS = ["國小"] * 55 + ["國中"] * 25 + ["高中"] * 10 + ["高職"] * 6 + ["特殊教育學校"] * 2 + ["輔諮中心"] * 2

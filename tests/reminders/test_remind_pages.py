@@ -187,3 +187,34 @@ def test_the_unit_home_says_when_it_was_last_reminded(app, world, clock):
     remind(app, DAY)
     banner = browser.get("/").html.find(id="reminded-banner").text
     assert "114/10/13" in banner and "每月11日" in banner and "114年9月" in banner
+
+
+def test_the_reminders_pages_write_nothing(app, admin, world, clock):
+    remind(app, DAY)
+    clock.set_now(dt.datetime(2025, 10, 14, 9, 0, tzinfo=TAIPEI))
+    county = webtest.TestApp(app, extra_environ={"REMOTE_ADDR": "192.0.2.55"})
+    login(county, world["county"])
+    unit = webtest.TestApp(app, extra_environ={"REMOTE_ADDR": "192.0.2.56"})
+    login(unit, world["unit"])
+    database = app.registry._zodb_databases[""]
+    before = database.storage.lastTransaction()
+    run = admin.get("/reminders").html.find("table", id="runs").find("a")["href"]
+    for path in ADMIN_PAGES + [run, "/reminders?step=day11&m=2025-09", "/reminders-mails?name=county_day11",
+                               "/reminders-missing?m=2025-08", "/counties/65000/reminders"]:
+        admin.get(path)
+    county.get("/counties/65000/reminders?m=2025-09")
+    unit.get("/")
+    assert database.storage.lastTransaction() == before
+
+
+def test_odd_values_are_answered_with_a_message(admin):
+    for path in ("/reminders?run=../../x&step=day99&m=2025-13&page=-1", "/reminders-missing?m=0000-00",
+                 "/reminders-mails?name=%00", "/reminders-missing.xlsx?m=9999-99"):
+        assert admin.get(path).status_int == 200
+    token = token_of(admin.get("/reminders"))
+    page = admin.post("/reminders-mails", {"csrf_token": token, "name": "unit_day1", "subject": "x" * 500,
+                                           "body": "b", "action": "save"})
+    assert "請在 200 字以內" in page.text
+    page = admin.post("/reminders-mails", {"csrf_token": token, "name": "county_day11", "subject": "{縣市}",
+                                           "body": "{名單}", "unit": "013601", "action": "preview"})
+    assert "預覽請輸入縣市代碼" in page.text
