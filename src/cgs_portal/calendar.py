@@ -132,15 +132,35 @@ def _tw_calendar(year: int):
     return holidays.country_holidays("TW", years=year, categories=("public", "government"))
 
 
-def is_working_day(day: dt.date, closures: frozenset[dt.date] = frozenset()) -> bool:
-    """Taiwan's government office calendar (incl. make-up working days) minus admin closures."""
+def is_working_day(day: dt.date, closures: frozenset[dt.date] = frozenset(),
+                   extra_working: frozenset[dt.date] = frozenset()) -> bool:
+    """Taiwan's government office calendar (incl. make-up working days) minus admin closures.
+
+    ``closures`` (typhoon days 停班停課 and other extra closures) win over everything;
+    ``extra_working`` makes a day the calendar closes a working day (an announced 補行上班
+    the ``holidays`` release does not know yet).
+    """
     if day in closures:
         return False
+    if day in extra_working:
+        return True
     return bool(_tw_calendar(day.year).is_working_day(day))
 
 
-def next_working_day(day: dt.date, closures: frozenset[dt.date] = frozenset()) -> dt.date:
+def next_working_day(day: dt.date, closures: frozenset[dt.date] = frozenset(),
+                     extra_working: frozenset[dt.date] = frozenset()) -> dt.date:
     """``day`` itself when it is a working day, else the next one."""
-    while not is_working_day(day, closures):
+    while not is_working_day(day, closures, extra_working):
         day += dt.timedelta(days=1)
     return day
+
+
+def first_working_day_after(day: dt.date, closures: frozenset[dt.date] = frozenset(),
+                            extra_working: frozenset[dt.date] = frozenset()) -> dt.date:
+    """The first working day strictly after ``day``."""
+    return next_working_day(day + dt.timedelta(days=1), closures, extra_working)
+
+
+def month_last_day(year: int, month: int) -> dt.date:
+    ny, nm = next_month(year, month)
+    return dt.date(ny, nm, 1) - dt.timedelta(days=1)

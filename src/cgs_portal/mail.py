@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 from pyramid_mailer import mailer_factory_from_settings
 from pyramid_mailer.interfaces import IMailer
 from pyramid_mailer.mailer import Mailer
-from pyramid_mailer.message import Message
+from pyramid_mailer.message import Attachment, Message
 
 from . import contacts
 
@@ -90,10 +90,11 @@ def footer(request) -> str:
         "helpdesk_phone": contacts.HELPDESK_PHONE}, request)
 
 
-def send_mail(request, to: str | list[str], subject: str, body: str) -> Message:
+def send_mail(request, to: str | list[str], subject: str, body: str, attachments=()) -> Message:
     """Send a plain-text message; it leaves only if the transaction commits.
 
     Every mail gets the portal's subject prefix and footer here, so no sender repeats them.
+    ``attachments``: (filename, content type, bytes) triples.
     """
     settings = request.registry.settings
     message = Message(
@@ -101,6 +102,7 @@ def send_mail(request, to: str | list[str], subject: str, body: str) -> Message:
         sender=settings.get("mail.default_sender", DEFAULT_SENDER),
         recipients=[to] if isinstance(to, str) else list(to),
         body=body.rstrip("\n") + "\n\n" + footer(request),
+        attachments=[Attachment(name, kind, data) for name, kind, data in attachments],
     )
     if settings.get("mail.queue_path") and not settings.get("mail.debug_dir"):
         request.mailer.send_to_queue(message)

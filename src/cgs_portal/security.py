@@ -27,6 +27,7 @@ class Perm:
     ACCOUNTS_MANAGE = "accounts.manage"  # helpdesk: find accounts, audit
     ACCOUNTS_RESET = "accounts.reset"
     ADMIN = "admin.manage"  # back office: announcements, directory, officials
+    REMIND_ADMIN = "remind.manage"  # 稽催: history, re-send, closures, mail texts, national list
 
 
 ROLES = {

@@ -31,6 +31,8 @@ EVENTS = {
     "account.create": "建立帳號",
     "account.disable": "停用帳號",
     "account.lookup": "帳號查詢",
+    "reminder.resend": "補寄稽催信件",
+    "reminder.closure": "登錄停班停課或補行上班",
 }
 
 
