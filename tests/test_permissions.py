@@ -46,6 +46,7 @@ EXPECTED = {
     Perm.ACCOUNTS_MANAGE: {k: STAFF | {"helpdesk"} for k in ("root", "county", "unit", "report")},
     Perm.ACCOUNTS_RESET: {k: STAFF | {"helpdesk"} for k in ("root", "county", "unit", "report")},
     Perm.ADMIN: {k: STAFF for k in ("root", "county", "unit", "report")},
+    Perm.CONSULT_ANSWER: {k: STAFF | {"helpdesk"} for k in ("root", "county", "unit", "report")},
 }
 
 LOGINS = {

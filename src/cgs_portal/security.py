@@ -27,6 +27,7 @@ class Perm:
     ACCOUNTS_MANAGE = "accounts.manage"  # helpdesk: find accounts, audit
     ACCOUNTS_RESET = "accounts.reset"
     ADMIN = "admin.manage"  # back office: announcements, directory, officials
+    CONSULT_ANSWER = "consult.answer"  # helpdesk and administrators: answer 線上諮詢
 
 
 ROLES = {

@@ -31,6 +31,19 @@ EVENTS = {
     "account.create": "建立帳號",
     "account.disable": "停用帳號",
     "account.lookup": "帳號查詢",
+    "content.announcement": "公告管理",
+    "content.faq": "Q&A 管理",
+    "content.document": "文件管理",
+    "content.templates": "範本適用學期",
+    "consult.open": "線上諮詢提問",
+    "consult.answer": "線上諮詢回覆",
+    "consult.close": "線上諮詢結案",
+    "consult.reopen": "線上諮詢重新開啟",
+    "unit.add": "新增單位",
+    "unit.edit": "修改單位",
+    "unit.close": "單位裁撤",
+    "unit.reopen": "單位復校",
+    "units.import": "匯入單位名錄",
 }
 
 
