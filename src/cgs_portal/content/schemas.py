@@ -7,6 +7,7 @@ import colander
 import deform
 
 from .. import calendar
+from ..accounts.schemas import captcha_node
 from ..forms import CSRFSchema, text_node
 from ..site.announcements import ORDER_MAX, TEXT_MAX
 from ..workbook.schema import VERSIONS
@@ -140,12 +141,7 @@ class AnonymousQuestionSchema(CSRFSchema):
                       widget=deform.widget.TextInputWidget(type="email", autocomplete="email"))
     subject = _subject()
     body = _body()
-
-    def __init__(self, *args, **kw):
-        from ..accounts.schemas import captcha_node
-
-        super().__init__(*args, **kw)
-        self.add(captcha_node())
+    captcha = captcha_node()
 
 
 class AnswerSchema(CSRFSchema):
