@@ -121,3 +121,22 @@ def test_a_version_cannot_be_in_force_before_it_was_published():
     with pytest.raises(ScheduleError):
         schedule.set_start("113", 113, 3)
     assert not schedule.is_overridden("113")
+
+
+def test_the_evolve_step_moves_an_old_list_into_the_board_in_order():
+    from types import SimpleNamespace
+
+    from persistent.list import PersistentList
+
+    from cgs_portal.content.evolve import step_1_announcement_board, step_2_content_store
+
+    root = SimpleNamespace(announcements=PersistentList([Announcement("一"), Announcement("二")]))
+    step_1_announcement_board(root, None)
+    assert isinstance(root.announcements, Board)
+    assert [a.text for a in root.announcements] == ["一", "二"]
+    step_1_announcement_board(root, None)  # idempotent
+    assert len(root.announcements) == 2
+    step_2_content_store(root, None)
+    sections = root.content.faq.sections()
+    assert [c.title for c, _entries in sections] == ["填報作業", "帳號與密碼"]
+    assert sum(len(entries) for _c, entries in sections) == 8

@@ -43,8 +43,11 @@ def log(root) -> OOBTree:
 
 
 def note(root, unit_code: str, when: dt.datetime, who: str, event: str, detail: str) -> DirectoryChange:
-    key = (unit_code, int(when.timestamp() * 1_000_000), secrets.randbelow(1000))
-    change = log(root)[key] = DirectoryChange(when, who, event, detail[:500])
+    tree = log(root)
+    key = (unit_code, int(when.timestamp() * 1_000_000))
+    while key in tree:  # the same microsecond (a fixed test clock): the later change sorts later
+        key = (unit_code, key[1] + 1)
+    change = tree[key] = DirectoryChange(when, who, event, detail[:500])
     return change
 
 
