@@ -174,6 +174,8 @@ def test_the_import_previews_and_applies_nothing_before_confirmation(admin, port
         assert root["counties"]["65000"]["013501"].closed_on is None  # missing: reported only
         assert "summary" in entries(root, event="units.import")[0].detail
         assert len(root.directory_imports) == 0
+        assert "名稱：新北市立示範光明國民小學 → 新北市立示範光明實驗國民小學" in units.history(root, "013601")[0].detail
+        assert units.history(root, "014603")[0].detail.endswith("新增 新北市立新設國民小學")
 
 
 def test_the_import_can_close_the_missing_units(admin, portal):

@@ -194,7 +194,7 @@ def pending_import(root, token: str | None, at: dt.datetime):
     return pending
 
 
-def confirm(root, token: str, today: dt.date, at: dt.datetime, *, close_missing: bool = False):
+def confirm(root, token: str, today: dt.date, at: dt.datetime, who: str, *, close_missing: bool = False):
     """Apply the previewed file, if the tree still gives the change list that was shown."""
     pending = pending_import(root, token, at)
     if pending is None:
@@ -204,8 +204,24 @@ def confirm(root, token: str, today: dt.date, at: dt.datetime, *, close_missing:
     if fingerprint(plan.report()) != pending.fingerprint:
         raise DirectoryRefused("預覽後名錄資料已有變動，請重新上傳並確認新的異動清單。")
     touched = {u.__parent__ for u, _row in plan.moved if u.__parent__ is not None}
+    lines = _import_lines(plan, close_missing)
     apply_import(counties, plan, today, close_missing=close_missing)
     for county in touched | {counties[row.county_code] for _u, row in plan.moved}:
         generation(county).change(1)
+    for code, line in lines:
+        note(root, code, at, who, "units.import", f"名錄匯入（{pending.filename[:60]}）：{line}")
     del imports(root)[token]
     return plan, pending
+
+
+def _import_lines(plan, close_missing: bool) -> list[tuple[str, str]]:
+    """(unit code, what the import does to it), taken before the plan is applied."""
+    lines = [(row.code, f"新增 {row.name}") for row in plan.added]
+    lines += [(u.code, f"名稱：{u.name} → {row.name}") for u, row in plan.renamed]
+    lines += [(u.code, f"縣市：{COUNTIES.get(u.county_code, u.county_code)} → {COUNTIES[row.county_code]}")
+              for u, row in plan.moved]
+    lines += [(u.code, "地址、電話、網址或公私立更新") for u, _row in plan.updated]
+    lines += [(u.code, "恢復使用（取消裁撤）") for u, _row in plan.reopened]
+    if close_missing:
+        lines += [(u.code, "名錄中沒有，登記裁撤") for u in plan.missing]
+    return lines

@@ -164,12 +164,10 @@ def units_import_confirm(request):
     root = get_app_root(request)
     try:
         plan, pending = units.confirm(root, values["token"], request.clock.today(), request.clock.now(),
-                                      close_missing=bool(values["close_missing"]))
+                                      _who(request), close_missing=bool(values["close_missing"]))
     except units.DirectoryRefused as exc:
         return {**page, "error": str(exc)}
     summary = plan.report(close_missing=bool(values["close_missing"])).splitlines()[-1]
     audit.record(request, "units.import", _who(request), f"{pending.filename[:80]}：{summary}")
-    for unit, row in plan.moved:
-        units.note(root, unit.code, request.clock.now(), _who(request), "units.import", f"名錄匯入：移至 {COUNTIES[row.county_code]}")
     request.session.flash(f"已匯入名錄：{summary}", "info")
     return HTTPFound(location=request.resource_url(request.root, "units"))
