@@ -47,6 +47,7 @@ EXPECTED = {
     Perm.ACCOUNTS_RESET: {k: STAFF | {"helpdesk"} for k in ("root", "county", "unit", "report")},
     Perm.ADMIN: {k: STAFF for k in ("root", "county", "unit", "report")},
     Perm.REMIND_ADMIN: {k: STAFF for k in ("root", "county", "unit", "report")},
+    Perm.CONSULT_ANSWER: {k: STAFF | {"helpdesk"} for k in ("root", "county", "unit", "report")},
 }
 
 LOGINS = {

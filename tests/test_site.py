@@ -144,8 +144,10 @@ def test_portal_can_be_included_in_a_host_app(settings):
 def test_back_office_entries_sit_in_one_dropdown(testapp, world):
     home = login(testapp, world["admin"]).follow()
     assert 'id="menu-admin"' in home.text
-    for label in ("申請修改審核", "稽核紀錄", "帳號重置", "建立帳號"):
+    for label in ("申請修改審核", "稽核紀錄", "帳號重置", "建立帳號", "內容管理", "單位名錄", "線上諮詢回覆"):
         assert label in home.text
+    desk = webtest_for(testapp)(world["helpdesk"])
+    assert "線上諮詢回覆" in desk and "內容管理" not in desk and "單位名錄" not in desk
     unit_home = webtest_for(testapp)
     assert 'id="menu-admin"' not in unit_home(world["unit"])
 

@@ -28,6 +28,7 @@ class Perm:
     ACCOUNTS_RESET = "accounts.reset"
     ADMIN = "admin.manage"  # back office: announcements, directory, officials
     REMIND_ADMIN = "remind.manage"  # 稽催: history, re-send, closures, mail texts, national list
+    CONSULT_ANSWER = "consult.answer"  # helpdesk and administrators: answer 線上諮詢
 
 
 ROLES = {

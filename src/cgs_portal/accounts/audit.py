@@ -33,6 +33,19 @@ EVENTS = {
     "account.lookup": "帳號查詢",
     "reminder.resend": "補寄稽催信件",
     "reminder.closure": "登錄停班停課或補行上班",
+    "content.announcement": "公告管理",
+    "content.faq": "Q&A 管理",
+    "content.document": "文件管理",
+    "content.templates": "範本適用學期",
+    "consult.open": "線上諮詢提問",
+    "consult.answer": "線上諮詢回覆",
+    "consult.close": "線上諮詢結案",
+    "consult.reopen": "線上諮詢重新開啟",
+    "unit.add": "新增單位",
+    "unit.edit": "修改單位",
+    "unit.close": "單位裁撤",
+    "unit.reopen": "單位復校",
+    "units.import": "匯入單位名錄",
 }
 
 

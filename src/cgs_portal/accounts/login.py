@@ -47,7 +47,9 @@ def login_form(request):
 
 
 def announcements(request):
-    return list(get_app_root(request).announcements)
+    from ..site.announcements import public_announcements
+
+    return public_announcements(get_app_root(request), request.clock.today())
 
 
 @view_config(context=PortalRoot, name="login", renderer=LOGIN_PAGE, permission=Perm.SITE_VIEW)

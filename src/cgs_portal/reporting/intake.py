@@ -26,6 +26,14 @@ def version_in_force(family: str, academic_year: int):
     return workbook.version_in_force(family, academic_year)
 
 
+def version_for_month(unit, year: int, month: int):
+    """The version in force for a unit's month: the administrators' schedule, else the code's."""
+    from ..content.versions import version_for
+    from ..resources.tree import find_root
+
+    return version_for(getattr(find_root(unit), "content", None), unit.family, year, month)
+
+
 def filing_context(unit, year: int, month: int):
     ay = calendar.academic_year_of_month(year, month)
     return workbook.FilingContext(
@@ -38,6 +46,7 @@ def filing_context(unit, year: int, month: int):
         grades=tuple(unit.grades),
         county_school_codes=_county_school_codes(unit),
         max_bytes=MAX_BYTES,
+        version_id=version_for_month(unit, year, month).id,
     )
 
 

@@ -30,7 +30,7 @@ class PortalRoot(Folder):
         (Allow, Everyone, Perm.SITE_VIEW),
         (Allow, Authenticated, Perm.MEMBER),
         (Allow, role_principal("admin"), ALL_PERMISSIONS),
-        (Allow, role_principal("helpdesk"), (Perm.ACCOUNTS_MANAGE, Perm.ACCOUNTS_RESET)),
+        (Allow, role_principal("helpdesk"), (Perm.ACCOUNTS_MANAGE, Perm.ACCOUNTS_RESET, Perm.CONSULT_ANSWER)),
         DENY_ALL,
     ]
 

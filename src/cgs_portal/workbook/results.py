@@ -25,6 +25,7 @@ class FilingContext:
     grades: tuple | None = None
     county_school_codes: frozenset = frozenset()
     max_bytes: int = 10 * 1024 * 1024
+    version_id: str | None = None  # the version in force, when the portal's schedule says
 
     @cached_property
     def allowed_grades(self) -> tuple:

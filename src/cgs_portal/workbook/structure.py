@@ -89,7 +89,7 @@ def read_sheets(book: Book, ctx):
     version than the one in force, or moved or renamed header cells.
     """
     family = ctx.family
-    in_force = version_in_force(family, ctx.academic_year)
+    in_force = VERSIONS.get(ctx.version_id or '') or version_in_force(family, ctx.academic_year)
     stamp = book.defined_names.get(VERSION_STAMP_NAME)
     stamped = VERSIONS.get(stamp) if stamp else None
     if stamped is not None and stamped.family != family:

@@ -53,7 +53,7 @@ def month_page(request, ym, active):
         "amendment": getattr(report, "amendment", None),
         "deadline": unit.filing_deadline(*ym, today),
         "result": shown_upload(request, report),
-        "version": intake.version_in_force(unit.family, calendar.academic_year_of_month(*ym)),
+        "version": intake.version_for_month(unit, *ym),
         "template_url": request.resource_url(unit, "unit-template.xlsx", query={"m": report_key(*ym)}),
         "report_url": request.resource_url(report) if report is not None else None,
     }

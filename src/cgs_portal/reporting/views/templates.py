@@ -75,6 +75,6 @@ def add_template_views(config):
 def unit_template(request):
     unit = request.context
     ym = read(MonthQuery(), request.params)["m"] or calendar.current_filing_month(request.clock.today())
-    version = intake.version_in_force(unit.family, calendar.academic_year_of_month(*ym))
+    version = intake.version_for_month(unit, *ym)
     data = intake.unit_template(version.id, unit, *ym)
     return xlsx_response(data, f"{unit.code}_{ym[0]}-{ym[1]:02d}_填報表格.xlsx")
