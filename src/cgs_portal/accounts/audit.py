@@ -31,6 +31,7 @@ EVENTS = {
     "account.create": "建立帳號",
     "account.disable": "停用帳號",
     "account.lookup": "帳號查詢",
+    "records.read": "查閱單位填報紀錄",
 }
 
 
