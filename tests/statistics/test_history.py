@@ -345,7 +345,7 @@ def test_download_is_exactly_what_is_shown_all_pages(unit_app):
     assert len(body) == matched > 25  # all pages, not only the first
     assert body[:25] == first_page
     assert body[-1][1] == "'=HYPERLINK(\"http://evil\")"  # text sorts before S…: last, descending
-    assert any(r[3] == "8 情緒行為障礙、11 自閉症" for r in body)
+    assert any(r[heads.index("學生身分")] == "8 情緒行為障礙、11 自閉症" for r in body)
 
 
 def test_download_neutralises_formula_like_text(unit_app):
