@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import colander
 
@@ -46,7 +47,7 @@ class HistoryColumn:
     kind: str  # month | text | int | code | codes | other | school
     codes: tuple = ()  # (code, label) pairs, merged over the versions
 
-    @property
+    @cached_property
     def labels(self) -> dict:
         return dict(self.codes)
 

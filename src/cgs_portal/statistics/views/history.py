@@ -12,6 +12,8 @@ send a unit account to its own unit's page (fixed names for the 資料查詢 lan
 """
 from __future__ import annotations
 
+from urllib.parse import quote, urlencode
+
 import colander
 from pyramid.httpexceptions import HTTPForbidden, HTTPFound
 from pyramid.response import Response
@@ -85,6 +87,7 @@ class HistoryPage:
 
     def __init__(self, request, unit, sheet):
         self.request, self.unit, self.sheet = request, unit, sheet
+        self._bases: dict = {}
         self.filings = filed_months(unit)
         columns = columns_of(unit.family, sheet)
         self.query, self.messages, flags = parse_query(params_of(request), columns,
@@ -111,8 +114,12 @@ class HistoryPage:
         return self.query.edit or not self.query.months
 
     def url(self, name=None, **changes) -> str:
-        query = link_params(self.query, **changes)
-        return self.request.resource_url(self.unit, name or PAGE_NAMES[self.sheet], query=query)
+        """A link to this page (or ``name``) with the query changed; the base computed once."""
+        name = name or PAGE_NAMES[self.sheet]
+        if name not in self._bases:
+            self._bases[name] = self.request.resource_url(self.unit, name)
+        query = urlencode(link_params(self.query, **changes))
+        return self._bases[name] + ("?" + query if query else "")
 
     def month_labels(self) -> list[str]:
         return [calendar.roc_month_label(*ym) for ym in self.query.months]
@@ -203,8 +210,6 @@ class HistoryPage:
         response.app_iter = history_xlsx.stream(self.history, q, header)
         stamp = "_".join(f"{y:04d}{m:02d}" for y, m in (q.months[0], q.months[-1]))
         filename = f"填報紀錄_{SHEETS[self.sheet]}_{self.unit.code}_{stamp}.xlsx"
-        from urllib.parse import quote
-
         response.content_disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
         return response
 
