@@ -441,3 +441,14 @@ def test_root_names_let_an_administrator_pick_a_unit(app, filed):
     assert form.submit(status=302).location.endswith(SERVICES)
     assert "找不到這個單位代碼" in browser.get("/records-history-cases?unit=999999").text
     assert "6 碼英數字" in browser.get("/records-history-cases?unit=../x").text
+
+
+def test_a_units_reads_and_downloads_write_nothing(app, unit_app):
+    storage = app.registry._zodb_databases[""].storage
+    unit_app.get(CASES)
+    before = storage.lastTransaction()
+    for path in (CASES + q(m=["2024-09", "2024-03"], sort="grade", f__sex="1", fcol="main_category"),
+                 SERVICES + q(m="2024-10", col=["month", "target"]),
+                 UNIT + "history-cases.xlsx" + q(m="2024-09"), "/records-history-cases"):
+        unit_app.get(path, status="*")
+    assert storage.lastTransaction() == before

@@ -173,8 +173,7 @@ class HistoryPage:
     def hidden(self, *drop) -> list:
         """The state the page's forms carry along (each form sends its own part itself)."""
         pairs = link_params(self.query, page=1, pick=None, edit=False)
-        return [(n, v) for n, v in pairs
-                if n not in drop and not (n.startswith("f.") and "f" in drop) and n != "page"]
+        return [(n, v) for n, v in pairs if n not in drop]
 
     def model(self) -> dict:
         page = None if self.choosing else self.history.page(self.query)
