@@ -40,6 +40,7 @@ EXPECTED = {
     Perm.REPORT_FILE: {"root": STAFF, "county": STAFF, "unit": STAFF | {"unit"}, "report": STAFF | {"unit"}},
     Perm.REPORT_AMEND: {"root": STAFF, "county": STAFF, "unit": STAFF | {"unit"}, "report": STAFF | {"unit"}},
     Perm.REPORT_ADMIN: {k: STAFF for k in ("root", "county", "unit", "report")},
+    Perm.RECORDS_READ: {k: STAFF for k in ("root", "county", "unit", "report")},
     Perm.STATS_COUNTY: {"root": STAFF, "county": STAFF | {"county"}, "unit": STAFF | {"county"},
                         "report": STAFF | {"county"}},
     Perm.STATS_NATIONAL: {k: STAFF for k in ("root", "county", "unit", "report")},

@@ -22,6 +22,7 @@ class Perm:
     REPORT_FILE = "report.file"  # upload / no-cases filing
     REPORT_AMEND = "report.amend"  # request an amendment
     REPORT_ADMIN = "report.admin"  # approve amendments, download any upload
+    RECORDS_READ = "records.read"  # read any unit's 填報紀錄 (audited; national administrators)
     STATS_COUNTY = "stats.county"
     STATS_NATIONAL = "stats.national"
     ACCOUNTS_MANAGE = "accounts.manage"  # helpdesk: find accounts, audit

@@ -46,6 +46,7 @@ EVENTS = {
     "unit.close": "單位裁撤",
     "unit.reopen": "單位復校",
     "units.import": "匯入單位名錄",
+    "records.read": "查閱單位填報紀錄",
 }
 
 
