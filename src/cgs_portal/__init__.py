@@ -163,6 +163,7 @@ def includeme(config):
     config.include(".accounts")
     config.include(".accounts.throttle")  # its own evolve concern (the flat event tree)
     config.include(".reporting")
+    config.include(".helper")
     config.include(".statistics")
     config.add_static_view("static", "cgs_portal:static", cache_max_age=3600)
     config.add_static_view("deform_static", "deform:static", cache_max_age=3600)
