@@ -11,7 +11,9 @@ Between files:
   **conflict**: both rows are kept and marked red in the merged copy (the check would refuse
   the duplicate anyway, so the unit decides which one is right);
 - the same row twice, value for value (a file sent twice, a shared row) is kept once;
-- the same student under two teachers is allowed and noted.
+- the same student under two teachers is allowed and noted;
+- the same service (教師, 服務項目, 其他說明, 對象, same 身分) in two files is summed into one
+  row (男, 女, 場次), as the check sums a file's own repeated services.
 """
 from __future__ import annotations
 
@@ -41,6 +43,7 @@ class Taken:
     cases: int = 0
     services: int = 0
     identical: int = 0   # case rows equal to a row of an earlier file, kept once
+    summed: int = 0      # service rows added to the same service of an earlier file
 
 
 @dataclass
@@ -61,6 +64,7 @@ class MergeResult:
     shared_students: list = field(default_factory=list)   # (student key, teacher codes)
     cases: int = 0
     services: int = 0
+    summed: list = field(default_factory=list)           # (merged service row, file names)
 
     @property
     def clean(self) -> bool:
@@ -90,6 +94,8 @@ def merge_sources(sources: list, *, unit_code: str = "", unit_name: str = "", ro
     unique = cases_spec.unique
     headers = {c.key: c.header for c in cases_spec.columns}
     seen: dict = {}           # key -> (source name, row, body)
+    services_seen: dict = {}  # services key -> (merged row, file names)
+    summed: list = []
     cases, services, taken, conflicts, pairs = [], [], [], [], []
     for order, source in enumerate(sources):
         got = Taken(source.name)
@@ -110,7 +116,10 @@ def merge_sources(sources: list, *, unit_code: str = "", unit_name: str = "", ro
             cases.append(entry)
             got.cases += 1
         for row in source.rows.get("services", ()):
-            services.append(dict(row, _file=order, _name=source.name))
+            if add_service(services_seen, services_spec, row, source.name, order, summed):
+                got.summed += 1
+            else:
+                services.append(services_seen[_service_key(services_spec, row)][0])
             got.services += 1
         taken.append(got)
     cases.sort(key=lambda r: (str(r.get("teacher_code")), r["_file"], r.get("_row") or 0))
@@ -123,7 +132,30 @@ def merge_sources(sources: list, *, unit_code: str = "", unit_name: str = "", ro
             conflict.rows = (position[id(a)], position[id(b)])
         data = annotate_workbook(data, conflict_marks(cases_spec, conflicts, headers))
     return MergeResult(version_id, data, taken, conflicts, shared_students(cases, unique),
-                       cases=len(cases), services=len(services))
+                       cases=len(cases), services=len(services), summed=summed)
+
+
+def _service_key(spec, row) -> tuple:
+    return tuple(row.get(f) for f in spec.unique) + tuple(row.get(f) for f in spec.same)
+
+
+def add_service(seen: dict, spec, row: dict, name: str, order: int, summed: list) -> bool:
+    """Sum a 表A-2 row into an earlier file's row of the same service (as the check itself sums
+    a file's own rows, so the merged copy gets no warning for it); True when it was summed.
+    Rows that differ in 身分 stay apart (the check reports them)."""
+    key = _service_key(spec, row)
+    earlier = seen.get(key)
+    if earlier is None:
+        seen[key] = (dict(row, _name=name, _file=order), [name])
+        return False
+    merged, names = earlier
+    for f in spec.summed:
+        if f in merged and isinstance(row.get(f), int) and isinstance(merged.get(f), int):
+            merged[f] += row[f]
+    if len(names) == 1:
+        summed.append((merged, names))
+    names.append(name)
+    return True
 
 
 def conflict_marks(spec, conflicts, headers) -> list:
