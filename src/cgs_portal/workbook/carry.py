@@ -14,6 +14,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
+from functools import lru_cache
 from xml.sax.saxutils import escape
 
 from .safety import neutralise
@@ -107,27 +108,40 @@ def cell_value(column, value):
     return value
 
 
-def _cell_xml(ref: str, value) -> str:
+def _cell_tail(column, value) -> str:
+    """Everything of a cell's XML after its reference (``""``: no cell at all)."""
+    value = cell_value(column, value)
     if value is None:
         return ""
     if isinstance(value, bool):
         value = int(value)
     if isinstance(value, (int, float)):
-        return f'<c r="{ref}"><v>{value}</v></c>'
+        return f"><v>{value}</v></c>"
     text = escape(str(neutralise(value)))
-    return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+    return f' t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
 def sheet_rows_xml(spec, rows) -> str:
-    """``<row>`` elements for ``rows`` (dicts) from the sheet's first data row."""
-    letters = spec.letters
-    columns = spec.columns
+    """``<row>`` elements for ``rows`` (dicts) from the sheet's first data row.
+
+    A month's rows repeat the same few codes, so each column keeps the XML of the values it
+    has seen: a cell costs a dictionary look-up and a concatenation."""
+    columns = [(c.key, letter, {}, c) for c, letter in zip(spec.columns, spec.letters, strict=True)]
     out = []
-    for i, row in enumerate(rows):
-        r = spec.first_data_row + i
-        cells = "".join(_cell_xml(f"{letters[j]}{r}", cell_value(col, row.get(col.key)))
-                        for j, col in enumerate(columns))
-        out.append(f'<row r="{r}">{cells}</row>')
+    for i, row in enumerate(rows, start=spec.first_data_row):
+        r = str(i)
+        out.append(f'<row r="{r}">')
+        for key, letter, seen, column in columns:
+            value = row.get(key)
+            try:
+                tail = seen[value]
+            except KeyError:
+                tail = seen[value] = _cell_tail(column, value)
+            except TypeError:  # an unhashable value (a list): no caching
+                tail = _cell_tail(column, value)
+            if tail:
+                out.append(f'<c r="{letter}{r}"{tail}')
+        out.append("</row>")
     return "".join(out)
 
 
@@ -150,12 +164,18 @@ def _unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
 
 
+@lru_cache(maxsize=64)
+def blank_template(version_id: str, unit_code: str, unit_name: str, roc_year, month) -> bytes:
+    """The unit's blank template (built once per unit and month in a process: bytes, immutable)."""
+    return build_template(version_id, "blank", unit_code=unit_code, unit_name=unit_name,
+                          roc_year=roc_year, month=month)
+
+
 def write_rows(version_id: str, rows_by_sheet: dict, *, unit_code: str = "", unit_name: str = "",
                roc_year=None, month=None) -> bytes:
     """The unit's blank template of ``version_id`` with ``rows_by_sheet[key]`` (row dicts) written in."""
     version = VERSIONS[version_id]
-    template = build_template(version_id, "blank", unit_code=unit_code, unit_name=unit_name,
-                              roc_year=roc_year, month=month)
+    template = blank_template(version_id, unit_code, unit_name, roc_year, month)
     zin = zipfile.ZipFile(io.BytesIO(template))
     paths = sheet_paths(zin)
     new = {}
