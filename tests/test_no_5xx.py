@@ -18,7 +18,8 @@ from test_permissions import LOGINS, matrix_world, registered_views, url_for  # 
 # Every name a view of the portal reads from a query string or a form.
 NAMES = ("m", "upload", "ay", "q", "came_from", "serial", "confirm", "report", "decision", "note",
          "reason", "login", "password", "email", "name", "phone", "captcha", "token", "code",
-         "level", "unit", "county", "page", "kind", "event", "version", "personal_id")
+         "level", "unit", "county", "page", "kind", "event", "version", "personal_id",
+         "action", "merged", "sig")  # 填報幫手's forms
 
 # Raw, already percent-encoded values.
 ODD_VALUES = (

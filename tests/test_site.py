@@ -57,8 +57,8 @@ def test_member_pages_redirect_anonymous_to_login(testapp):
 
 def test_coming_pages_say_what_is_coming(testapp, world):
     login(testapp, world["unit"])
-    page = testapp.get("/helper")
-    assert "尚在建置中" in page.text and "填報幫手" in page.text
+    page = testapp.get("/records")
+    assert "尚在建置中" in page.text and "資料查詢" in page.text
 
 
 def test_member_menu_after_login(testapp, world):

@@ -163,6 +163,7 @@ def includeme(config):
     config.include(".accounts")
     config.include(".accounts.throttle")  # its own evolve concern (the flat event tree)
     config.include(".reporting")
+    config.include(".helper")
     config.include(".statistics")
     config.include(".reminders")
     config.include(".content")
