@@ -55,6 +55,8 @@ def test_history_lists_runs_and_lines_and_a_resend_is_recorded_with_who(app, adm
     run_link = page.html.find("table", id="runs").find("a")["href"]
     lines = admin.get(run_link)
     assert "無法通知" in lines.text and "尚無帳號" in lines.text and "wang@example.invalid" in lines.text
+    only = admin.get(run_link + "&status=unreachable").html.find("table", id="run-lines").text
+    assert "尚無帳號" in only and "wang@example.invalid" not in only
     before = len(messages(settings))
     form = admin.get("/reminders").forms["resend-form"]
     form["unit"], form["step"], form["m"] = "013601", "day11", "2025-09"

@@ -9,7 +9,7 @@ from ..counties import COUNTIES
 from ..forms import bounded_text
 from ..reporting.schemas import Month, read
 from . import mails, steps
-from .models import KIND_LABELS, NATIONWIDE
+from .models import KIND_LABELS, NATIONWIDE, STATUS_LABELS
 
 UNIT_CODE = r"^[0-9A-Za-z]{6}$"
 
@@ -39,6 +39,7 @@ class HistoryQuery(colander.MappingSchema):
     m = colander.SchemaNode(Month(), missing=None)
     step = colander.SchemaNode(colander.String(), missing=None, validator=colander.OneOf(steps.STEPS))
     page = colander.SchemaNode(colander.Integer(), missing=1, validator=colander.Range(1, 10_000))
+    status = colander.SchemaNode(colander.String(), missing=None, validator=colander.OneOf(tuple(STATUS_LABELS)))
 
 
 class MonthOnly(colander.MappingSchema):

@@ -38,13 +38,14 @@ def runs_page(root, page: int) -> dict:
     return {"runs": chosen, "page": page, "more": len(runs) > start + RUNS_PER_PAGE}
 
 
-def run_lines(root, run_id: str | None) -> tuple[object, list]:
+def run_lines(root, run_id: str | None, status: str | None = None) -> tuple[object, list]:
+    """A run and its first lines (only those of ``status``, e.g. the 無法通知 ones, if given)."""
     ledger = reminders_of(root)
     run = ledger.runs.get(run_id) if run_id else None
     if run is None:
         return None, []
-    keys = islice(run.lines.keys(), LINES_PER_PAGE)
-    return run, [ledger.deliveries[key] for key in keys if key in ledger.deliveries]
+    keys = (key for key, line in run.lines.items() if status is None or line == status)
+    return run, [ledger.deliveries[key] for key in islice(keys, LINES_PER_PAGE) if key in ledger.deliveries]
 
 
 def step_lines(root, step: str | None, ym) -> list:

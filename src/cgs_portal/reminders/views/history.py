@@ -18,7 +18,7 @@ from . import back, flash_invalid, root_of, who
 def history(request):
     query = read(HistoryQuery(), request.GET)
     root = root_of(request)
-    run, run_lines = service.run_lines(root, query["run"])
+    run, run_lines = service.run_lines(root, query["run"], query["status"])
     return {"page_title": "稽催紀錄", **service.runs_page(root, query["page"] or 1), "run": run,
             "run_lines": run_lines, "step": query["step"], "m": query["m"],
             "step_lines": service.step_lines(root, query["step"], query["m"]),
