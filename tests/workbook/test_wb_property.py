@@ -99,3 +99,17 @@ def _assert_no_internal_error(result, caplog):
     assert result.fatal != MSG_INTERNAL
     assert all(p.message != MSG_INTERNAL for p in result.problems)
     assert not [rec for rec in caplog.records if rec.levelno >= logging.ERROR]
+
+
+def test_zip_version_needed_beyond_zipfile_is_a_corrupt_file(caplog):
+    """Found by the property test above: a central directory asking for zip version 6.4
+    made ``zipfile`` raise NotImplementedError, which became an internal error."""
+    from cgs_portal.workbook import FilingContext
+    data = bytearray(_base())
+    at = data.find(b'PK\x01\x02')
+    data[at + 6] = 64  # "version needed to extract" of the first entry
+    ctx = FilingContext('123456', '測試國中', '國中', 113, 9, 113)
+    with caplog.at_level(logging.ERROR):
+        r = validate_workbook(bytes(data), ctx)
+    assert r.fatal and '損毀' in r.fatal
+    _assert_no_internal_error(r, caplog)

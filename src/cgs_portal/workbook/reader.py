@@ -145,7 +145,8 @@ def open_book(data: bytes, max_bytes: int, max_uncompressed: int = MAX_UNCOMPRES
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError,
+            NotImplementedError):  # a zip "version needed" above what zipfile reads
         raise FileRefused(MSG_CORRUPT) from None
     names = {i.filename for i in infos}
     if len(infos) > MAX_ENTRIES or sum(i.file_size for i in infos) > max_uncompressed or \
