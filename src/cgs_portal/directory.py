@@ -302,11 +302,8 @@ def apply_import(counties, plan: ImportPlan, today: dt.date, *, opened_on=None, 
             ),
         )
     for unit, row in plan.moved:
-        # Move the unit with everything in it (reports, years) to its new county.
-        source = unit.__parent__
-        source.remove(unit.code)
-        unit.county_code = row.county_code
-        counties[row.county_code].add(unit.code, unit)
+        # Move the unit with everything in it (reports, years, ledger entries).
+        counties.move_unit(unit, row.county_code)
     for unit, row in plan.renamed + plan.updated:
         unit.name = row.name
         unit.address, unit.phone, unit.url, unit.public = row.address, row.phone, row.url, row.public

@@ -107,3 +107,16 @@ def test_two_units_of_one_county_file_concurrently_without_conflict(tmp_path):
     assert {e.state for _, e in ledger.entries(county)} == {workflow.AMENDMENT_REQUESTED}
     assert county.filing_generation() == 4
     db.close()
+
+
+def test_a_unit_moved_to_another_county_takes_its_entries(tree):
+    counties = tree["counties"]
+    taipei = counties.add("63000", County("63000", "臺北市"))
+    unit = counties["65000"]["013601"]
+    unit.report(2024, 9, create=True).file_no_cases("x", NOW, TODAY)
+    counties.move_unit(unit, "63000")
+    assert unit.__parent__ is taipei and unit.county_code == "63000" and "013601" not in counties["65000"]
+    assert ledger.entry(taipei, "013601", 2024, 9).state == workflow.SUBMITTED_NO_CASES
+    assert ledger.entry(counties["65000"], "013601", 2024, 9) is None
+    assert ledger.differences(taipei) == [] and ledger.differences(counties["65000"]) == []
+    assert taipei.filing_generation() >= 1

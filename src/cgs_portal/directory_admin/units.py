@@ -112,12 +112,7 @@ def move(counties, unit: Unit, county_code: str) -> None:
     source = unit.__parent__
     if source is not None and source.code == county_code:
         return
-    if source is not None:
-        source.remove(unit.code)
-        generation(source).change(1)
-    unit.county_code = county_code
-    counties[county_code].add(unit.code, unit)
-    generation(counties[county_code]).change(1)
+    counties.move_unit(unit, county_code)  # reports and ledger entries go with it
 
 
 def edit(counties, unit: Unit, data: dict) -> list[str]:

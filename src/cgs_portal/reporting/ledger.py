@@ -73,6 +73,19 @@ def note(county, unit_code: str, report) -> None:
     county.filing_generation.change(1)
 
 
+def move(source, target, unit_code: str) -> int:
+    """Carry a unit's entries from county ``source`` to ``target`` (the unit moved with its
+    reports); both counters are bumped so every reader sees the change. Returns the count."""
+    old, new = ledger(source), ledger(target)
+    keys = list(old.keys((unit_code, ""), (unit_code, "\uffff")))
+    for key in keys:
+        new[key] = old[key][:1] + (os.urandom(8).hex(),) + tuple(old[key][2:])
+        del old[key]
+    source.filing_generation.change(1)
+    target.filing_generation.change(1)
+    return len(keys)
+
+
 def read(value) -> Entry:
     return Entry(*value)
 

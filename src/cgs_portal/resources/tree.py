@@ -54,6 +54,19 @@ class Counties(Folder):
         return None
 
 
+    def move_unit(self, unit, county_code: str):
+        """Move ``unit`` with its years and reports into county ``county_code``; its ledger
+        entries go with it (``reporting.ledger.move``)."""
+        source, target = unit.__parent__, self[county_code]
+        if source is target:
+            return unit
+        source.remove(unit.code)
+        unit.county_code = county_code
+        target.add(unit.code, unit)
+        ledger.move(source, target, unit.code)
+        return unit
+
+
 class County(Folder):
     """A county or city (縣市), keyed by the Ministry of the Interior code."""
 
