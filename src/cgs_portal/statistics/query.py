@@ -544,7 +544,7 @@ def summary_text(result: Result) -> str:
     totals = []
     for i, label in enumerate(data["labels"]):
         values = [d["data"][i] for d in data["datasets"]]
-        if all(v is not None for v in values):
+        if all(v is not None for v in values) and sum(values) > 0:
             totals.append((sum(values), label))
     totals.sort(reverse=True)
     top = "、".join(f"{label} {value}" for value, label in totals[:3])
