@@ -61,6 +61,18 @@ class StatsQuery(colander.MappingSchema):
         self.add(colander.SchemaNode(colander.Boolean(), name="compare", missing=False))
 
 
+LABELS = {"measure": "計量方式", "table": "統計資料表", "period": "時間區間", "year": "年", "month": "月",
+          "ay": "學年度", "layout": "彙整方式", "staff": "輔導人力類型", "grades": "年級",
+          "category": "統計類別", "sex": "性別", "targets": "服務對象", "group": "分組方式",
+          "compare": "去年同期比較"}
+
+
+def _message(key: str, text: str) -> str:
+    """Our own message, or (for a value Colander's type refused) 「…格式不正確」."""
+    label = LABELS.get(key.split(".")[0], "查詢條件")
+    return text if text.startswith(label) else f"{label}格式不正確。"
+
+
 def cstruct(params) -> dict:
     out = {}
     for name in ("measure", "table", "period", "layout", "category", "sex", "group", "compare"):
@@ -96,13 +108,15 @@ def parse(params, page: str, today, family: str | None = None):
     schema = StatsQuery(page)
     choices = default_choices(page, today, family)
     errors = []
+    given = cstruct(params)
     try:
-        values = schema.deserialize(cstruct(params))
+        values = schema.deserialize(given)
     except colander.Invalid as invalid:
-        messages = invalid.asdict()
-        errors = sorted(set(messages.values()))
+        errors = sorted({_message(key, text) for key, text in invalid.asdict().items()})
         return None, choices, errors
-    choices.update({k: (tuple(v) if isinstance(v, list) else v) for k, v in values.items()})
+    # what the query string gives replaces the default; the rest keeps the defaults
+    choices.update({k: (tuple(v) if isinstance(v, list) else v) for k, v in values.items()
+                    if k in given})
     months = months_of(choices)
     if not months:
         errors.append("請選擇時間區間：年與月，或學年度。")

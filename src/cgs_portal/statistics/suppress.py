@@ -29,22 +29,23 @@ def protect(values: np.ndarray, sensitive: np.ndarray, group_total: bool, sub_to
 
 
 def _complete(values, hidden, axis) -> bool:
-    """Fix every line along ``axis`` that has exactly one hidden member; True if any changed."""
+    """Fix every line along ``axis`` that has exactly one hidden member (all such lines at
+    once, vectorised); True if any changed."""
     v = np.moveaxis(values, axis, -1)
     h = np.moveaxis(hidden, axis, -1)  # a view: writes go to ``hidden``
-    count = h.sum(axis=-1)
-    lines = np.argwhere(count == 1)
-    changed = False
-    for line in lines:
-        lv, lh = v[tuple(line)], h[tuple(line)]
-        parts = np.arange(len(lv) - 1)
-        open_parts = parts[(~lh[:-1]) & (lv[:-1] > 0)]
-        if len(open_parts):
-            pick = open_parts[np.argmin(lv[:-1][open_parts])]
-        elif not lh[-1]:
-            pick = len(lv) - 1
-        else:
-            continue  # only the total is hidden and every part is zero: nothing to recompute
-        h[tuple(line) + (pick,)] = True
-        changed = True
-    return changed
+    lines = h.sum(axis=-1) == 1
+    if not lines.any():
+        return False
+    lv, lh = v[lines], h[lines]  # (n lines, length)
+    parts_v, parts_h = lv[:, :-1], lh[:, :-1]
+    candidates = np.where(~parts_h & (parts_v > 0), parts_v, np.iinfo(np.int64).max)
+    pick = np.argmin(candidates, axis=1)
+    has_part = candidates[np.arange(len(pick)), pick] != np.iinfo(np.int64).max
+    pick = np.where(has_part, pick, lv.shape[1] - 1)
+    # only the total hidden and every part zero: nothing can be recomputed, leave the line
+    usable = has_part | ~lh[:, -1]
+    if not usable.any():
+        return False
+    where = np.argwhere(lines)[usable]
+    h[tuple(where.T) + (pick[usable],)] = True
+    return True
