@@ -168,6 +168,8 @@ class StatsIndex:
         self.generations: dict = {}  # county code -> filing generation the index reflects
         self.status: dict = {}  # (uid, ym) -> (status code)
         self.version = 0  # bumped on every change (caches key on it)
+        self.units_version = 0  # bumped when a unit is added or changed
+        self._facts = None
         self.built_at: dt.datetime | None = None
 
     # -- units ---------------------------------------------------------------------------------
@@ -179,14 +181,48 @@ class StatsIndex:
                         ym_of(closed_on.year, closed_on.month) if closed_on else None)
         if uid == len(self.unit_info):
             self.unit_info.append(info)
+            self.units_version += 1
         elif self.unit_info[uid] != info:
             self.unit_info[uid] = info
             self.version += 1
+            self.units_version += 1
         return uid
 
-    def unit_array(self, attribute: str) -> np.ndarray:
-        """One value per unit id (e.g. ``county``, ``level``), as an object array."""
-        return np.array([getattr(u, attribute) for u in self.unit_info], dtype=object)
+    def unit_facts(self) -> dict:
+        """Per unit id as numpy arrays (code, county, level, family, opened/closed ym), cached."""
+        if self._facts is None or self._facts[0] != self.units_version:
+            infos = self.unit_info
+            facts = {name: np.array([getattr(u, name) for u in infos], dtype=object)
+                     for name in ("code", "county", "level", "family")}
+            facts = {k: v.astype(str) if len(v) else np.zeros(0, str) for k, v in facts.items()}
+            facts["opened"] = np.array([u.opened_ym if u.opened_ym is not None else -1 for u in infos], np.int64)
+            facts["closed"] = np.array([u.closed_ym if u.closed_ym is not None else 1 << 40 for u in infos],
+                                       np.int64)
+            self._facts = (self.units_version, facts)
+        return self._facts[1]
+
+    def levels_of(self, units: np.ndarray) -> set:
+        """The levels of the units marked in ``units`` (cached per unit set)."""
+        key = (self.units_version, units.tobytes())
+        cache = self.__dict__.setdefault("_levels_cache", {})
+        found = cache.get(key)
+        if found is None:
+            if len(cache) > 64:
+                cache.clear()
+            levels = self.unit_facts()["level"]
+            found = cache[key] = {levels[u] for u in np.flatnonzero(units)} if len(levels) else set()
+        return found
+
+    def status_arrays(self):
+        """(uid, ym, code) arrays of the filing statuses, cached per version."""
+        cached = getattr(self, "_status_cache", None)
+        if cached is None or cached[0] != self.version:
+            keys = list(self.status.items())
+            uid = np.array([k[0] for k, _v in keys], np.int64)
+            ym = np.array([k[1] for k, _v in keys], np.int64)
+            code = np.array([v for _k, v in keys], np.int64)
+            self._status_cache = cached = (self.version, uid, ym, code)
+        return cached[1:]
 
     # -- rows ------------------------------------------------------------------------------------
 

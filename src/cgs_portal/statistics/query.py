@@ -23,7 +23,7 @@ from ..counties import COUNTIES
 from ..workbook import codes as C
 from ..workbook.levels import LEVEL_GRADES, LEVELS
 from . import suppress
-from .index import FILED, FILED_LATE, NO_CASES, NOT_FILED, StatsIndex, year_month, ym_of
+from .index import NOT_FILED, StatsIndex, year_month, ym_of
 from .tables import PERSONS, TABLES, VISITS, TableDef
 
 TOTAL = "合計"
@@ -96,14 +96,13 @@ class Result:
 # -- scope, groups, periods ----------------------------------------------------------------------
 
 def _unit_mask(index: StatsIndex, scope: Scope, family: str) -> np.ndarray:
-    infos = index.unit_info
+    facts = index.unit_facts()
+    keep = facts["family"] == family
     if scope.kind == "unit":
-        keep = [u.code == scope.code and u.family == family for u in infos]
+        keep &= facts["code"] == scope.code
     elif scope.kind == "county":
-        keep = [u.county == scope.code and u.family == family for u in infos]
-    else:
-        keep = [u.family == family for u in infos]
-    return np.array(keep + [False], bool)[:-1] if infos else np.zeros(0, bool)
+        keep &= facts["county"] == scope.code
+    return keep
 
 
 def _groups(index: StatsIndex, units: np.ndarray, group: str):
@@ -142,12 +141,16 @@ def _period_lut(months, monthly: bool):
 
 
 def _lookup(values: np.ndarray, lo: int, lut: np.ndarray) -> np.ndarray:
-    """lut[values - lo], -1 where out of range."""
-    pos = values.astype(np.int64) - lo
-    inside = (pos >= 0) & (pos < len(lut))
-    out = np.full(len(values), -1, np.int32)
-    out[inside] = lut[pos[inside]]
-    return out
+    """lut[values - lo], -1 where out of range (one pass: the table is padded with -1)."""
+    padded = np.concatenate([[-1], lut, [-1]]).astype(np.int32)
+    return np.take(padded, values - (lo - 1), mode="clip")
+
+
+def _member(values: np.ndarray, codes) -> np.ndarray:
+    """values ∈ codes for small non-negative codes (a lookup table, faster than np.isin)."""
+    table = np.zeros(64, bool)
+    table[list(codes)] = True
+    return np.take(table, values, mode="clip")
 
 
 def _code_lut(codes, size=64) -> np.ndarray:
@@ -159,7 +162,7 @@ def _code_lut(codes, size=64) -> np.ndarray:
 
 def _column_codes(index, units, table: TableDef, query: Query):
     """The grade (or 對象) columns of the table in this scope."""
-    levels = {index.unit_info[u].level for u in np.flatnonzero(units)}
+    levels = index.levels_of(units)
     scope_grades = sorted({g for lv in levels for g in LEVEL_GRADES.get(lv, ())}) or list(range(1, 13))
     if table.source == "services":
         grades = [g for g in scope_grades if not query.grades or g in query.grades]
@@ -207,13 +210,13 @@ def _case_frame(index, table, query, units, gid, lo, lut, col_codes, row_codes):
     p_all = _lookup(ym, lo, lut)
     keep &= p_all >= 0
     if query.staff:
-        keep &= np.isin(st.view("staff"), query.staff)
+        keep &= _member(st.view("staff"), query.staff)
     grade = st.view("grade")
     c_lut = _code_lut(col_codes if table.grades else [], 16)
     if table.grades:
         keep &= c_lut[grade] >= 0
     elif query.grades:
-        keep &= np.isin(grade, query.grades)
+        keep &= _member(grade, query.grades)
     sex = st.view("sex")
     if query.sex == "male":
         keep &= sex == 1
@@ -251,7 +254,7 @@ def _service_frame(index, table, query, units, gid, lo, lut, col_codes, row_code
     p_all = _lookup(ym, lo, lut)
     keep &= p_all >= 0
     if query.staff:
-        keep &= np.isin(st.view("staff"), query.staff)
+        keep &= _member(st.view("staff"), query.staff)
     c_all = _code_lut(col_codes)[st.view("target")]
     keep &= c_all >= 0
     r_all = _code_lut(row_codes)[st.view("item")]
@@ -279,7 +282,7 @@ def _teacher_frame(index, table, query, units, gid, lo, lut, row_codes):
         r_all = _code_lut(row_codes)[st.view("staff")]
         keep &= r_all >= 0
         if query.staff:
-            keep &= np.isin(st.view("staff"), query.staff)
+            keep &= _member(st.view("staff"), query.staff)
         rows = np.flatnonzero(keep)
         parts.append((gid[unit[rows]], p_all[rows], r_all[rows], st.view("teacher")[rows]))
     g, p, r, t = (np.concatenate([x[i] for x in parts]) for i in range(4))
@@ -341,27 +344,33 @@ def _persons(frame: _Frame, shape) -> np.ndarray:
 
 
 def _status_cube(index, units, gid, months, monthly, ng, np_) -> np.ndarray:
+    """表IX: unit-months by filing status; 未填報 only for months the unit was open."""
     codes = [c for c, _label in TABLES["IX"].row_codes]
-    r_of = {c: i for i, c in enumerate(codes)}
-    base = np.zeros((ng, np_, len(codes), 1, 1), np.int64)
-    yms = [ym_of(y, m) for y, m in months]
-    status = index.status
-    for u in np.flatnonzero(units):
-        info = index.unit_info[u]
-        g = gid[u]
-        for p, ym in enumerate(yms):
-            code = status.get((int(u), ym), NOT_FILED)
-            if code == NOT_FILED and not _expected(info, ym):
-                continue
-            base[g, p if monthly else 0, r_of[code], 0, 0] += 1
-    return _with_totals(base)
+    nr = len(codes)
+    r_lut = _code_lut(codes, 8)
+    yms = np.array([ym_of(y, m) for y, m in months], np.int64)
+    m_lut = np.full(int(yms.max() - yms.min()) + 1, -1, np.int32)
+    m_lut[yms - yms.min()] = np.arange(len(yms))
+    uid, ym, code = index.status_arrays()
+    m_idx = _lookup(ym, int(yms.min()), m_lut) if len(ym) else np.zeros(0, np.int32)
+    sel = np.flatnonzero((m_idx >= 0) & units[uid]) if len(uid) else np.zeros(0, np.int64)
+    p_of = m_idx[sel] if monthly else np.zeros(len(sel), np.int64)
+    flat = (gid[uid[sel]].astype(np.int64) * np_ + p_of) * nr + r_lut[code[sel]]
+    base = np.bincount(flat, minlength=ng * np_ * nr)[: ng * np_ * nr].reshape(ng, np_, nr).astype(np.int64)
+    # 未填報: expected (open that month) and without a status
+    facts = index.unit_facts()
+    chosen = np.flatnonzero(units)
+    expected = (facts["opened"][chosen, None] <= yms[None, :]) & (yms[None, :] <= facts["closed"][chosen, None])
+    has = np.zeros((len(units), len(yms)), bool)
+    has[uid[sel], m_idx[sel]] = True
+    missing = expected & ~has[chosen]
+    g_rows = np.repeat(gid[chosen], len(yms)).reshape(len(chosen), len(yms))
+    p_cols = np.broadcast_to(np.arange(len(yms)) if monthly else np.zeros(len(yms), np.int64), missing.shape)
+    miss_flat = g_rows[missing].astype(np.int64) * np_ + p_cols[missing]
+    base[:, :, r_lut[NOT_FILED]] += np.bincount(miss_flat, minlength=ng * np_)[: ng * np_].reshape(ng, np_)
+    return _with_totals(base.reshape(ng, np_, nr, 1, 1))
 
 
-def _expected(info, ym) -> bool:
-    return (info.opened_ym is None or info.opened_ym <= ym) and (info.closed_ym is None or ym <= info.closed_ym)
-
-
-_ = (FILED, FILED_LATE, NO_CASES)
 
 
 def cube(index: StatsIndex, table: TableDef, query: Query, scope: Scope, measure: str,
@@ -395,6 +404,11 @@ def cube(index: StatsIndex, table: TableDef, query: Query, scope: Scope, measure
     if frame is None or not nr or not nc:
         return _with_totals(np.zeros(shape, np.int64)), meta
     meta["count"] = len(frame.g)
+    if group != "none" or (query.layout == "monthly" and len(query.months) > 1):
+        # these layouts show no grade columns: one column, a 12× smaller cube
+        frame.c = np.zeros(len(frame.g), np.int32)
+        nc = 1
+        shape = (ng, np_, nr, nc, ns)
     if table.source == "teachers" and measure == VISITS:
         # teacher-months: distinct teachers of each month, summed over the months
         per_month = cube(index, table, query, scope, PERSONS, months, True)[0]
