@@ -169,6 +169,8 @@ def includeme(config):
     config.include(".content")
     config.include(".directory_admin")
     config.include("cgs_portal.statistics.views.history")
+    config.include(".statistics.views.query")
+    config.include(".statistics.views.records")
     config.add_static_view("static", "cgs_portal:static", cache_max_age=3600)
     config.add_static_view("deform_static", "deform:static", cache_max_age=3600)
     config.add_tween("cgs_portal.site.headers.security_headers_tween_factory")

@@ -24,7 +24,6 @@ def document_links(request):
 
 # Pages of the guides' menus whose feature is not built yet: (name, title, permission, what).
 COMING: dict[str, tuple[str, str, str]] = {
-    "records": ("資料查詢", Perm.MEMBER, "填報紀錄查詢與統計查詢"),
 }
 
 

@@ -1,0 +1,174 @@
+"""The adapter between ZODB (the only truth) and the per-process statistics index.
+
+One ``Holder`` per ZODB ``DB`` object (a process serving one database has one index; the
+tests open a fresh storage per test and get a fresh index). Before a statistics request is
+answered, ``refresh(holder, root)`` brings the index up to date *in the request's own
+connection*, so it reflects exactly the database state the request sees:
+
+- each county's ``filing_generation`` (a ``BTrees.Length``) is compared with the value the
+  index last saw; unchanged counties cost one small read;
+- for a changed county the ledger (``reporting.ledger``) is diffed against the stamps the
+  index holds; the rows of every (unit, month) whose stamp differs are replaced from
+  ``unit.report(y, m).filing.rows``; entries that disappeared are dropped;
+- a cold process loads a snapshot (``snapshot.load``) when one is configured and then
+  applies the same diff; without one the index is built by the same code in a background
+  thread while the page says 「統計資料準備中」 (tests build synchronously on first use).
+
+No pyramid here (the views pass the root and the settings); ZODB objects are only read.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import weakref
+
+from ..reporting import ledger
+from .index import FILED, FILED_LATE, NO_CASES, NOT_FILED, StatsIndex, ym_of
+
+log = logging.getLogger(__name__)
+
+APP_KEY = "cgs_portal"
+
+
+class Holder:
+    """The index of one database, and whether it is ready to answer."""
+
+    def __init__(self):
+        self.index = StatsIndex()
+        self.ready = False
+        self.building = False
+        self.error: str | None = None
+        self.county_keys: dict = {}  # county code -> {(unit code, ym)} the index holds
+        self.county_sizes: dict = {}  # county code -> number of units registered
+        self.lock = threading.RLock()
+        self.refreshes = 0
+        self.applied = 0  # (unit, month) replacements applied since start
+        self.snapshot_written = 0.0
+
+
+_HOLDERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_HOLDERS_LOCK = threading.Lock()
+
+
+def holder_for(db) -> Holder:
+    with _HOLDERS_LOCK:
+        holder = _HOLDERS.get(db)
+        if holder is None:
+            holder = _HOLDERS[db] = Holder()
+        return holder
+
+
+def status_of(entry) -> int:
+    if entry.kind == "cases":
+        return FILED_LATE if entry.late else FILED
+    if entry.kind == "no_cases":
+        return NO_CASES
+    return NOT_FILED
+
+
+def _register_units(index: StatsIndex, county) -> None:
+    for unit in county.values():
+        index.set_unit(unit.code, unit.name, county.code, unit.level, unit.family,
+                       getattr(unit, "opened_on", None), getattr(unit, "closed_on", None))
+
+
+def _rows_of(county, unit_code, year, month):
+    unit = county.get(unit_code)
+    report = unit.report(year, month) if unit is not None else None
+    filing = getattr(report, "filing", None)
+    rows = getattr(filing, "rows", None) if filing is not None and filing.kind == "cases" else None
+    if rows is None:
+        return (), ()
+    return rows.cases, rows.services
+
+
+def refresh_county(holder: Holder, county) -> int:
+    """Apply what changed in one county since the index saw it; the count of (unit, month)."""
+    index = holder.index
+    code = county.code
+    generation = county.filing_generation()
+    if (index.generations.get(code) == generation
+            and holder.county_sizes.get(code) == len(county)):
+        return 0
+    with index.lock:
+        _register_units(index, county)
+        holder.county_sizes[code] = len(county)
+        known = holder.county_keys.setdefault(code, set())
+        seen = set()
+        changed = 0
+        for (unit_code, year, month), entry in ledger.entries(county):
+            key = (unit_code, ym_of(year, month))
+            seen.add(key)
+            if index.stamps.get(key) == entry.stamp and key in known:
+                continue
+            cases, services = _rows_of(county, unit_code, year, month)
+            index.replace(unit_code, year, month, cases, services, status_of(entry), entry.stamp)
+            changed += 1
+        for unit_code, ym in known - seen:
+            index.forget(unit_code, ym // 12, ym % 12 + 1)
+            changed += 1
+        holder.county_keys[code] = seen
+        index.generations[code] = generation
+    return changed
+
+
+def refresh(holder: Holder, root) -> int:
+    """Bring the index up to date with the database state ``root`` (a PortalRoot) shows."""
+    changed = 0
+    with holder.lock:
+        for county in root["counties"].values():
+            changed += refresh_county(holder, county)
+        holder.refreshes += 1
+        holder.applied += changed
+    return changed
+
+
+def build_in_background(db, holder: Holder, after=None) -> threading.Thread | None:
+    """Fill ``holder`` from its own connection in a thread; ``after(holder)`` when done."""
+    with holder.lock:
+        if holder.building or holder.ready:
+            return None
+        holder.building = True
+
+    def work():
+        import transaction
+
+        tm = transaction.TransactionManager(explicit=True)
+        started = time.perf_counter()
+        try:
+            tm.begin()
+            conn = db.open(transaction_manager=tm)
+            try:
+                root = conn.root().get(APP_KEY)
+                if root is not None:
+                    refresh(holder, root)
+            finally:
+                tm.abort()
+                conn.close()
+            holder.ready = True
+            log.info("statistics index built in %.1f s", time.perf_counter() - started)
+            if after is not None:
+                after(holder)
+        except Exception as error:  # noqa: BLE001 - logged, the page keeps saying 準備中
+            holder.error = repr(error)
+            log.exception("statistics index build failed")
+        finally:
+            holder.building = False
+
+    thread = threading.Thread(target=work, name="cgs-stats-build", daemon=True)
+    thread.start()
+    return thread
+
+
+def current(holder: Holder, root, *, synchronous: bool):
+    """The up-to-date index, or None while a background build is still running."""
+    if not holder.ready:
+        if not synchronous:
+            return None
+        with holder.lock:
+            if not holder.ready:
+                refresh(holder, root)
+                holder.ready = True
+    refresh(holder, root)
+    return holder.index

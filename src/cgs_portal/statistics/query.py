@@ -1,0 +1,566 @@
+"""Answering a table from the columnar index: the cube, its layout, suppression, chart data.
+
+``run(index, query, scope)`` returns a ``Result`` of ``Block``s (one 2-D table each, with
+its total row / column group / sub-column) that the page, the chart and the xlsx all show.
+
+Definitions (domain spec, statistics; decisions in docs/statistics.md):
+- 人次: rows counted (表III: 晤談次數 summed, 表VII: 服務人次 summed, 表VIII: teacher-months),
+  summed over the chosen months; a multi-valued code counts once per listed code;
+- 人數: distinct students ``(unit, 學生代號)`` (表VIII: distinct teachers), distinct across the
+  months of a merged period too. A student counts once per row of the table, and once in
+  the grade/sex columns: in the highest grade (and, if both were recorded, the larger sex
+  code) of their rows in the period, so the columns of a row add up to its total;
+- totals: 人次 totals are sums; 人數 totals over the table's rows and over months are
+  distinct counts (a student under two categories counts once in 合計).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..counties import COUNTIES
+from ..workbook import codes as C
+from ..workbook.levels import LEVEL_GRADES, LEVELS
+from . import suppress
+from .index import NOT_FILED, StatsIndex, year_month, ym_of
+from .tables import PERSONS, TABLES, VISITS, TableDef
+
+TOTAL = "合計"
+
+
+@dataclass(frozen=True)
+class Query:
+    table: str
+    measure: str = VISITS
+    months: tuple = ()  # ((year, month), ...), sorted
+    layout: str = "merged"  # 'merged' 合併彙整 | 'monthly' 逐月彙整
+    staff: tuple = ()  # 輔導人力類型; empty: 不指定
+    grades: tuple = ()  # 資料範圍 指定年級; empty: 不指定
+    category: str = "both"  # 統計類別 (表I): both / main / sub
+    sex: str = "all"  # all / male / female / total
+    targets: tuple = ()  # 服務對象 (表VII); empty: 不指定
+    group: str = "none"  # none / county / level / unit (above the unit only)
+    compare: bool = False  # a column with the same months of the previous academic year
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose data a query reads: one unit (exact figures), one county, or the nation."""
+
+    kind: str  # 'unit' | 'county' | 'nation'
+    code: str = ""
+    label: str = ""
+
+    @property
+    def exact(self) -> bool:
+        return self.kind == "unit"
+
+
+@dataclass
+class Block:
+    caption: str
+    row_label: str
+    rows: list
+    groups: list
+    subs: list
+    values: np.ndarray  # (rows, groups, subs)
+    suppressed: np.ndarray
+    row_total: bool = True
+    group_total: bool = False
+    sub_total: bool = False
+    compare: np.ndarray | None = None  # per row: the previous year's total (or None)
+    compare_suppressed: np.ndarray | None = None
+
+    def cell(self, i, j, k):
+        return None if self.suppressed[i, j, k] else int(self.values[i, j, k])
+
+
+@dataclass
+class Result:
+    table: TableDef
+    query: Query
+    scope: Scope
+    blocks: list = field(default_factory=list)
+    empty: bool = True
+    measure: str = VISITS
+    notes: list = field(default_factory=list)
+    suppressed_cells: int = 0
+    threshold: int = 3
+    data_version: int = 0
+
+    def chart(self) -> dict:
+        return chart_data(self)
+
+
+# -- scope, groups, periods ----------------------------------------------------------------------
+
+def _unit_mask(index: StatsIndex, scope: Scope, family: str) -> np.ndarray:
+    facts = index.unit_facts()
+    keep = facts["family"] == family
+    if scope.kind == "unit":
+        keep &= facts["code"] == scope.code
+    elif scope.kind == "county":
+        keep &= facts["county"] == scope.code
+    return keep
+
+
+def _groups(index: StatsIndex, units: np.ndarray, group: str):
+    """(group id per unit id, -1 outside), labels."""
+    gid = np.full(len(units), -1, np.int32)
+    chosen = np.flatnonzero(units)
+    if group == "none" or not len(chosen):
+        gid[chosen] = 0
+        return gid, [""]
+    infos = index.unit_info
+    if group == "county":
+        keys = sorted({infos[u].county for u in chosen})
+        labels = [COUNTIES.get(k, k) for k in keys]
+        key_of = lambda u: infos[u].county  # noqa: E731
+    elif group == "level":
+        keys = [lv for lv in LEVELS if lv in {infos[u].level for u in chosen}]
+        labels = list(keys)
+        key_of = lambda u: infos[u].level  # noqa: E731
+    else:
+        keys = sorted(infos[u].code for u in chosen)
+        labels = [f"{k} {index.unit_info[index.units.ids[k]].name}" for k in keys]
+        key_of = lambda u: infos[u].code  # noqa: E731
+    position = {k: i for i, k in enumerate(keys)}
+    for u in chosen:
+        gid[u] = position[key_of(u)]
+    return gid, labels
+
+
+def _period_lut(months, monthly: bool):
+    yms = [ym_of(y, m) for y, m in months]
+    lo = min(yms)
+    lut = np.full(max(yms) - lo + 1, -1, np.int32)
+    for p, ym in enumerate(yms):
+        lut[ym - lo] = p if monthly else 0
+    return lo, lut
+
+
+def _lookup(values: np.ndarray, lo: int, lut: np.ndarray) -> np.ndarray:
+    """lut[values - lo], -1 where out of range (one pass: the table is padded with -1)."""
+    padded = np.concatenate([[-1], lut, [-1]]).astype(np.int32)
+    return np.take(padded, values - (lo - 1), mode="clip")
+
+
+def _member(values: np.ndarray, codes) -> np.ndarray:
+    """values ∈ codes for small non-negative codes (a lookup table, faster than np.isin)."""
+    table = np.zeros(64, bool)
+    table[list(codes)] = True
+    return np.take(table, values, mode="clip")
+
+
+def _code_lut(codes, size=64) -> np.ndarray:
+    lut = np.full(size, -1, np.int32)
+    for i, code in enumerate(codes):
+        lut[code] = i
+    return lut
+
+
+def _column_codes(index, units, table: TableDef, query: Query):
+    """The grade (or 對象) columns of the table in this scope."""
+    levels = index.levels_of(units)
+    scope_grades = sorted({g for lv in levels for g in LEVEL_GRADES.get(lv, ())}) or list(range(1, 13))
+    if table.source == "services":
+        grades = [g for g in scope_grades if not query.grades or g in query.grades]
+        targets = grades + ([] if query.grades else [13, 14, 15])
+        if query.targets:
+            targets = [t for t in targets if t in query.targets]
+        labels = dict(C.TARGETS)
+        return targets, [labels[t] for t in targets]
+    if not table.grades:
+        return [0], [""]
+    grades = [g for g in scope_grades if not query.grades or g in query.grades]
+    labels = dict(C.GRADES)
+    return grades, [labels[g] for g in grades]
+
+
+# -- the cube ---------------------------------------------------------------------------------------
+
+class _Frame:
+    """The selected rows of one query as aligned arrays (g, p, r, c, s, weight, entity)."""
+
+    def __init__(self, g, p, r, c, s, w, entity, n_entities):
+        self.g, self.p, self.r, self.c, self.s, self.w = g, p, r, c, s, w
+        self.entity, self.n_entities = entity, n_entities
+
+
+def _expand(masks: np.ndarray, codes) -> tuple[np.ndarray, np.ndarray]:
+    """(row positions, row index of the code) for every code bit set in ``masks``."""
+    pos, rows = [], []
+    for i, code in enumerate(codes):
+        hit = np.flatnonzero((masks >> code) & 1)
+        pos.append(hit)
+        rows.append(np.full(len(hit), i, np.int32))
+    if not pos:
+        return np.zeros(0, np.int64), np.zeros(0, np.int32)
+    return np.concatenate(pos), np.concatenate(rows)
+
+
+def _case_frame(index, table, query, units, gid, lo, lut, col_codes, row_codes):
+    st = index.cases
+    unit, ym = st.view("unit"), st.view("ym")
+    keep = st.live().copy()
+    if not len(keep):
+        return None
+    keep &= units[unit] if len(units) else False
+    p_all = _lookup(ym, lo, lut)
+    keep &= p_all >= 0
+    if query.staff:
+        keep &= _member(st.view("staff"), query.staff)
+    grade = st.view("grade")
+    c_lut = _code_lut(col_codes if table.grades else [], 16)
+    if table.grades:
+        keep &= c_lut[grade] >= 0
+    elif query.grades:
+        keep &= _member(grade, query.grades)
+    sex = st.view("sex")
+    if query.sex == "male":
+        keep &= sex == 1
+    elif query.sex == "female":
+        keep &= sex == 2
+    if table.new_only:
+        keep &= st.view("case_status") == 1
+    sel = np.flatnonzero(keep)
+    if table.field == "main" and table.id.upper() == "I":
+        main = st.view("main")[sel].astype(np.int32)
+        one = np.left_shift(1, main)
+        sub = st.view("sub")[sel]
+        masks = one if query.category == "main" else sub if query.category == "sub" else one | sub
+        pos, r = _expand(masks, row_codes)
+    elif table.multi:
+        pos, r = _expand(st.view(table.field)[sel].astype(np.int64), row_codes)
+    else:
+        r_all = _code_lut(row_codes)[st.view(table.field)[sel]]
+        pos = np.flatnonzero(r_all >= 0)
+        r = r_all[pos]
+    rows = sel[pos]
+    g = gid[unit[rows]]
+    p = p_all[rows]
+    c = c_lut[grade[rows]] if table.grades else np.zeros(len(rows), np.int32)
+    s = (sex[rows] - 1).clip(0, 1).astype(np.int32) if table.sex else np.zeros(len(rows), np.int32)
+    w = st.view(table.weight)[rows].astype(np.int64) if table.weight else None
+    return _Frame(g, p, r, c, s, w, st.view("student")[rows], len(index.students))
+
+
+def _service_frame(index, table, query, units, gid, lo, lut, col_codes, row_codes):
+    st = index.services
+    unit, ym = st.view("unit"), st.view("ym")
+    keep = st.live().copy()
+    keep &= units[unit] if len(units) else False
+    p_all = _lookup(ym, lo, lut)
+    keep &= p_all >= 0
+    if query.staff:
+        keep &= _member(st.view("staff"), query.staff)
+    c_all = _code_lut(col_codes)[st.view("target")]
+    keep &= c_all >= 0
+    r_all = _code_lut(row_codes)[st.view("item")]
+    keep &= r_all >= 0
+    rows = np.flatnonzero(keep)
+    parts = []
+    for s, name in ((0, "male"), (1, "female")):
+        if (query.sex == "male" and s == 1) or (query.sex == "female" and s == 0):
+            continue
+        parts.append((rows, np.full(len(rows), s, np.int32), st.view(name)[rows].astype(np.int64)))
+    rows = np.concatenate([x[0] for x in parts])
+    s = np.concatenate([x[1] for x in parts])
+    w = np.concatenate([x[2] for x in parts])
+    return _Frame(gid[unit[rows]], p_all[rows], r_all[rows], c_all[rows], s, w, None, 0)
+
+
+def _teacher_frame(index, table, query, units, gid, lo, lut, row_codes):
+    parts = []
+    for st in (index.cases, index.services):
+        keep = st.live().copy()
+        unit = st.view("unit")
+        keep &= units[unit] if len(units) else False
+        p_all = _lookup(st.view("ym"), lo, lut)
+        keep &= p_all >= 0
+        r_all = _code_lut(row_codes)[st.view("staff")]
+        keep &= r_all >= 0
+        if query.staff:
+            keep &= _member(st.view("staff"), query.staff)
+        rows = np.flatnonzero(keep)
+        parts.append((gid[unit[rows]], p_all[rows], r_all[rows], st.view("teacher")[rows]))
+    g, p, r, t = (np.concatenate([x[i] for x in parts]) for i in range(4))
+    zeros = np.zeros(len(g), np.int32)
+    return _Frame(g, p, r, zeros, zeros, None, t, len(index.teachers))
+
+
+def _distinct(keys: np.ndarray) -> np.ndarray:
+    """The sorted distinct values (sort + neighbour compare: faster than ``np.unique`` here)."""
+    if not len(keys):
+        return keys.astype(np.int64)
+    keys = np.sort(keys)
+    return keys[np.r_[True, keys[1:] != keys[:-1]]]
+
+
+def _with_totals(base: np.ndarray) -> np.ndarray:
+    """(G, P, R, C, S) sums → each axis gets a last 'total' slot (sums)."""
+    out = base
+    for axis in range(base.ndim):
+        out = np.concatenate([out, out.sum(axis=axis, keepdims=True)], axis=axis)
+    return out
+
+
+def _visits(frame: _Frame, shape) -> np.ndarray:
+    ng, np_, nr, nc, ns = shape
+    flat = (((frame.g.astype(np.int64) * np_ + frame.p) * nr + frame.r) * nc + frame.c) * ns + frame.s
+    size = ng * np_ * nr * nc * ns
+    counts = np.bincount(flat, weights=frame.w, minlength=size)[:size]
+    return _with_totals(counts.astype(np.int64).reshape(shape))
+
+
+def _persons(frame: _Frame, shape) -> np.ndarray:
+    """Distinct entities per cell; totals over R (and the grand total) distinct, others summed."""
+    ng, np_, nr, nc, ns = shape
+    n_ent = max(frame.n_entities, 1)
+    ent = (frame.g.astype(np.int64) * np_ + frame.p) * n_ent + frame.entity
+    cs = (frame.c * ns + frame.s).astype(np.int32)
+    # every entity counts in one column: its largest (grade, sex) code in the period
+    keys = np.sort(ent * (nc * ns) + cs)
+    if len(keys):
+        last = np.r_[keys[1:] // (nc * ns) != keys[:-1] // (nc * ns), True]
+        col_ent, col_cs = keys[last] // (nc * ns), keys[last] % (nc * ns)
+    else:
+        col_ent = col_cs = np.zeros(0, np.int64)
+    pairs = _distinct(ent * nr + frame.r)
+    pair_ent, pair_r = pairs // nr, pairs % nr
+    pair_cs = col_cs[np.searchsorted(col_ent, pair_ent)] if len(pairs) else pair_ent
+    gp = pair_ent // n_ent  # = g * np_ + p
+    size = ng * np_ * nr * nc * ns
+    flat = (gp * nr + pair_r) * (nc * ns) + pair_cs
+    base = np.bincount(flat, minlength=size)[:size].reshape(shape).astype(np.int64)
+    out = _with_totals(base)
+    # the R total: distinct entities (not the sum over rows)
+    gp_e = col_ent // n_ent
+    small = np.bincount(gp_e * (nc * ns) + col_cs, minlength=ng * np_ * nc * ns)[: ng * np_ * nc * ns]
+    rtot = _with_totals(small.reshape(ng, np_, 1, nc, ns).astype(np.int64))
+    out[:, :, -1, :, :] = rtot[:, :, 0, :, :]
+    return out
+
+
+def _status_cube(index, units, gid, months, monthly, ng, np_) -> np.ndarray:
+    """表IX: unit-months by filing status; 未填報 only for months the unit was open."""
+    codes = [c for c, _label in TABLES["IX"].row_codes]
+    nr = len(codes)
+    r_lut = _code_lut(codes, 8)
+    yms = np.array([ym_of(y, m) for y, m in months], np.int64)
+    m_lut = np.full(int(yms.max() - yms.min()) + 1, -1, np.int32)
+    m_lut[yms - yms.min()] = np.arange(len(yms))
+    uid, ym, code = index.status_arrays()
+    m_idx = _lookup(ym, int(yms.min()), m_lut) if len(ym) else np.zeros(0, np.int32)
+    sel = np.flatnonzero((m_idx >= 0) & units[uid]) if len(uid) else np.zeros(0, np.int64)
+    p_of = m_idx[sel] if monthly else np.zeros(len(sel), np.int64)
+    flat = (gid[uid[sel]].astype(np.int64) * np_ + p_of) * nr + r_lut[code[sel]]
+    base = np.bincount(flat, minlength=ng * np_ * nr)[: ng * np_ * nr].reshape(ng, np_, nr).astype(np.int64)
+    # 未填報: expected (open that month) and without a status
+    facts = index.unit_facts()
+    chosen = np.flatnonzero(units)
+    expected = (facts["opened"][chosen, None] <= yms[None, :]) & (yms[None, :] <= facts["closed"][chosen, None])
+    has = np.zeros((len(units), len(yms)), bool)
+    has[uid[sel], m_idx[sel]] = True
+    missing = expected & ~has[chosen]
+    g_rows = np.repeat(gid[chosen], len(yms)).reshape(len(chosen), len(yms))
+    p_cols = np.broadcast_to(np.arange(len(yms)) if monthly else np.zeros(len(yms), np.int64), missing.shape)
+    miss_flat = g_rows[missing].astype(np.int64) * np_ + p_cols[missing]
+    base[:, :, r_lut[NOT_FILED]] += np.bincount(miss_flat, minlength=ng * np_)[: ng * np_].reshape(ng, np_)
+    return _with_totals(base.reshape(ng, np_, nr, 1, 1))
+
+
+
+
+def cube(index: StatsIndex, table: TableDef, query: Query, scope: Scope, measure: str,
+         months=None, monthly=None):
+    """The (G+1, P+1, R+1, C+1, S+1) cube of ``measure`` (last slot of every axis: total)."""
+    months = tuple(months if months is not None else query.months)
+    monthly = (query.layout == "monthly") if monthly is None else monthly
+    units = _unit_mask(index, scope, table.family)
+    group = "none" if scope.kind == "unit" else query.group
+    gid, group_labels = _groups(index, units, group)
+    lo, lut = _period_lut(months, monthly)
+    row_codes = [c for c, _label in table.row_codes
+                 if not (table.source == "teachers" and query.staff and c not in query.staff)]
+    col_codes, col_labels = _column_codes(index, units, table, query)
+    ng, np_ = len(group_labels), (len(months) if monthly else 1)
+    nr, nc = len(row_codes), len(col_codes)
+    ns = 2 if table.sex else 1
+    shape = (ng, np_, nr, nc, ns)
+    meta = {"groups": group_labels, "rows": [dict(table.row_codes)[c] for c in row_codes],
+            "cols": col_labels, "count": 0}
+    if table.source == "status":
+        data = _status_cube(index, units, gid, months, monthly, ng, np_)
+        meta["count"] = int(data[-1, -1, -1, -1, -1])
+        return data, meta
+    if table.source == "cases":
+        frame = _case_frame(index, table, query, units, gid, lo, lut, col_codes, row_codes)
+    elif table.source == "services":
+        frame = _service_frame(index, table, query, units, gid, lo, lut, col_codes, row_codes)
+    else:
+        frame = _teacher_frame(index, table, query, units, gid, lo, lut, row_codes)
+    if frame is None or not nr or not nc:
+        return _with_totals(np.zeros(shape, np.int64)), meta
+    meta["count"] = len(frame.g)
+    if group != "none" or (query.layout == "monthly" and len(query.months) > 1):
+        # these layouts show no grade columns: one column, a 12× smaller cube
+        frame.c = np.zeros(len(frame.g), np.int32)
+        nc = 1
+        shape = (ng, np_, nr, nc, ns)
+    if table.source == "teachers" and measure == VISITS:
+        # teacher-months: distinct teachers of each month, summed over the months
+        per_month = cube(index, table, query, scope, PERSONS, months, True)[0]
+        data = per_month[:, :-1].sum(axis=1, keepdims=True) if not monthly else per_month[:, :-1]
+        data = np.concatenate([data, data.sum(axis=1, keepdims=True)], axis=1)
+        return data, meta
+    if measure == PERSONS and frame.entity is not None:
+        data = _persons(frame, shape)
+        if monthly and np_ > 1:
+            merged = cube(index, table, query, scope, PERSONS, months, False)[0]
+            data[:, -1] = merged[:, 0]
+        return data, meta
+    return _visits(frame, shape), meta
+
+
+# -- layout ---------------------------------------------------------------------------------------
+
+def _sub_slots(table: TableDef, query: Query):
+    if not table.sex:
+        return [-1], ["計"], False
+    if query.sex == "all":
+        return [0, 1, -1], ["男", "女", "計"], True
+    if query.sex == "male":
+        return [0], ["男"], False
+    if query.sex == "female":
+        return [1], ["女"], False
+    return [-1], ["計"], False
+
+
+def _axis(labels, total_label=TOTAL):
+    """Slots of an axis: every leaf then the total (dropped when there is only one leaf)."""
+    if len(labels) <= 1:
+        return [0], list(labels) if labels else [""], False
+    return list(range(len(labels))) + [-1], list(labels) + [total_label], True
+
+
+def arrange(data: np.ndarray, meta: dict, table: TableDef, query: Query, scope: Scope, months) -> list:
+    """The blocks (caption, row slots, ...) and their (rows, groups, subs) value arrays."""
+    sub_idx, sub_labels, sub_total = _sub_slots(table, query)
+    grouped = scope.kind != "unit" and query.group != "none"
+    monthly = query.layout == "monthly" and len(months) > 1
+    month_labels = [f"{y - 1911}年{m}月" for y, m in months]
+    row_idx, row_labels, _ = _axis(meta["rows"])
+    row_idx, row_labels = list(range(len(meta["rows"]))) + [-1], meta["rows"] + [TOTAL]
+    out = []
+    if not grouped:
+        if monthly:
+            p_idx, p_labels, p_total = _axis(month_labels)
+            arr = data[0][p_idx][:, row_idx, -1][:, :, sub_idx].transpose(1, 0, 2)
+            out.append(("", table.rows_label, row_labels, p_labels, arr, p_total))
+        else:
+            c_idx, c_labels, c_total = _axis(meta["cols"])
+            arr = data[0, -1][row_idx][:, c_idx][:, :, sub_idx]
+            out.append(("", table.rows_label, row_labels, c_labels, arr, c_total))
+        return [(caption, rl, rows, groups, arr, gt, sub_labels, sub_total)
+                for caption, rl, rows, groups, arr, gt in out]
+    g_idx, g_labels, _g_total = _axis(meta["groups"])
+    g_idx, g_labels = list(range(len(meta["groups"]))) + [-1], meta["groups"] + [TOTAL]
+    periods = [(-1, "")] if not monthly else [(i, lab) for i, lab in enumerate(month_labels)] + [(-1, TOTAL)]
+    for p, label in periods:
+        arr = data[g_idx][:, p][:, row_idx][:, :, -1][:, :, sub_idx]
+        out.append((label, "單位" if query.group == "unit" else GROUP_HEADERS[query.group],
+                    g_labels, row_labels, arr, True, sub_labels, sub_total))
+    return out
+
+
+GROUP_HEADERS = {"county": "縣市", "level": "學制", "unit": "單位"}
+
+
+def run(index: StatsIndex, query: Query, scope: Scope, threshold: int = 3) -> Result:
+    table = TABLES[query.table]
+    measure = query.measure if query.measure in table.measures else VISITS
+    result = Result(table, query, scope, measure=measure, threshold=threshold)
+    if measure != query.measure:
+        result.notes.append(f"{table.label}僅以人次計量。")
+    with index.lock:
+        result.data_version = index.version
+        data, meta = cube(index, table, query, scope, measure)
+        persons = None
+        protect = table.sensitive and not scope.exact
+        if protect:
+            persons = data if measure == PERSONS else cube(index, table, query, scope, PERSONS)[0]
+        previous = None
+        if query.compare and query.layout != "monthly":
+            last_year = tuple(year_month(ym_of(y, m) - 12) for y, m in query.months)
+            previous = cube(index, table, query, scope, measure, last_year)[0]
+            prev_persons = None
+            if protect:
+                prev_persons = (previous if measure == PERSONS else
+                                cube(index, table, query, scope, PERSONS, last_year)[0])
+    result.empty = meta["count"] == 0
+    for spec, pspec, prev, pprev in zip(
+            arrange(data, meta, table, query, scope, query.months),
+            arrange(persons, meta, table, query, scope, query.months) if protect else
+            [None] * 10 ** 3,
+            arrange(previous, meta, table, query, scope, query.months) if previous is not None else
+            [None] * 10 ** 3,
+            arrange(prev_persons, meta, table, query, scope, query.months)
+            if previous is not None and protect else [None] * 10 ** 3, strict=False):
+        caption, row_label, rows, groups, arr, group_total, subs, sub_total = spec
+        block = Block(caption, row_label, rows, groups, subs, arr.astype(np.int64),
+                      np.zeros(arr.shape, bool), True, group_total, sub_total)
+        if prev is not None:
+            block.compare = prev[4][:, -1, -1].astype(np.int64)
+            block.compare_suppressed = np.zeros(len(block.compare), bool)
+        if protect:
+            sensitive = (pspec[4] < threshold) & (arr > 0)
+            block.suppressed = suppress.protect(arr, sensitive, group_total, sub_total)
+            if prev is not None:
+                block.compare_suppressed = (pprev[4][:, -1, -1] < threshold) & (block.compare > 0)
+            result.suppressed_cells += int(block.suppressed.sum())
+        result.blocks.append(block)
+    return result
+
+
+# -- chart ----------------------------------------------------------------------------------------
+
+def chart_data(result: Result) -> dict:
+    """What Chart.js draws: the first block, suppressed cells as gaps (null), never the value."""
+    if not result.blocks or result.empty:
+        return {}
+    block = result.blocks[0]
+    monthly = result.query.layout == "monthly" and block.group_total and block.row_label == result.table.rows_label
+    leaf_rows = block.rows[:-1] if block.row_total else block.rows
+    if monthly:
+        leaf_groups = block.groups[:-1] if block.group_total else block.groups
+        k = len(block.subs) - 1
+        totals = block.values[: len(leaf_rows), : len(leaf_groups), k].sum(axis=1)
+        top = list(np.argsort(-totals, kind="stable")[:6])
+        datasets = [{"label": leaf_rows[i], "data": [block.cell(i, j, k) for j in range(len(leaf_groups))]}
+                    for i in top]
+        return {"type": "line", "labels": leaf_groups, "datasets": datasets, "stacked": False,
+                "title": result.table.label}
+    j = len(block.groups) - 1
+    leaf_subs = [k for k, label in enumerate(block.subs) if label in ("男", "女")] or [len(block.subs) - 1]
+    datasets = [{"label": block.subs[k] or "計", "data": [block.cell(i, j, k) for i in range(len(leaf_rows))]}
+                for k in leaf_subs]
+    return {"type": "bar", "labels": leaf_rows, "datasets": datasets, "stacked": len(leaf_subs) > 1,
+            "title": result.table.label}
+
+
+def summary_text(result: Result) -> str:
+    """The chart's aria-label: what it shows and its largest bars."""
+    data = chart_data(result)
+    if not data:
+        return "無資料"
+    totals = []
+    for i, label in enumerate(data["labels"]):
+        values = [d["data"][i] for d in data["datasets"]]
+        if all(v is not None for v in values) and sum(values) > 0:
+            totals.append((sum(values), label))
+    totals.sort(reverse=True)
+    top = "、".join(f"{label} {value}" for value, label in totals[:3])
+    kind = "折線圖" if data["type"] == "line" else "長條圖"
+    return f"{data['title']}{kind}" + (f"；最多：{top}" if top else "")

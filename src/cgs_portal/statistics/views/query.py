@@ -1,0 +1,198 @@
+"""統計查詢 (學校個案成果 / 學校服務成果): the five-step page, its chart and its download.
+
+Root views (``stats-cases``, ``stats-services``, ``stats-download``) with permission
+``Perm.MEMBER``; *whose* data is decided from the account alone (``scope_of``): a unit
+account reads its own unit (exact figures), a county official the county they hold
+``Perm.STATS_COUNTY`` on, a holder of ``Perm.STATS_NATIONAL`` the nation; everyone else
+(the helpdesk) gets a 403 page saying so. Nothing in the query string names a unit or
+county, so no parameter can widen the scope.
+"""
+from __future__ import annotations
+
+import json
+from urllib.parse import quote, urlencode
+
+import colander
+from pyramid.events import ApplicationCreated
+from pyramid.response import Response
+from pyramid.settings import asbool
+from pyramid.view import view_config
+
+from ... import calendar
+from ...resources import PortalRoot
+from ...resources.root import get_app_root
+from ...security import Perm
+from ...workbook import codes as C
+from .. import feed, snapshot, xlsx
+from ..query import Scope, run, summary_text
+from ..schemas import PAGES, parse, query_params
+from ..tables import CATEGORY_MODES, GROUPS, LAYOUTS, MEASURES, SEX_OPTIONS, TABLES
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PAGE_TITLES = {"cases": "學校個案成果", "services": "學校服務成果"}
+TEMPLATE = "cgs_portal:templates/statistics/query.pt"
+
+
+# -- who may see what ------------------------------------------------------------------------------
+
+def scope_of(request):
+    """(Scope, family or None) of the logged-in account, or (None, None): no statistics."""
+    account = request.identity
+    if account is None:
+        return None, None
+    counties = get_app_root(request)["counties"]
+    if account.role == "unit" and account.unit_code:
+        unit = counties.find_unit(account.unit_code)
+        if unit is not None and request.has_permission(Perm.UNIT_STATUS, unit):
+            return Scope("unit", unit.code, f"{unit.name}（{unit.code}）"), unit.family
+    if account.role == "county" and account.county_code:
+        county = counties.get(account.county_code)
+        if county is not None and request.has_permission(Perm.STATS_COUNTY, county):
+            return Scope("county", county.code, county.name), None
+    if request.has_permission(Perm.STATS_NATIONAL, get_app_root(request)):
+        return Scope("nation", "", "全國"), None
+    return None, None
+
+
+def refused(request):
+    request.response.status = 403
+    return {"page_title": "統計查詢", "refused": True, "preparing": False}
+
+
+# -- the index -----------------------------------------------------------------------------------------
+
+def current_index(request):
+    """The index brought up to date in this request's connection, or None while it is built."""
+    root = get_app_root(request)
+    db = root._p_jar.db()
+    holder = feed.holder_for(db)
+    settings = request.registry.settings
+    synchronous = asbool(settings.get("cgs.testing", False))
+    if not holder.ready and not synchronous:
+        start(db, settings)
+    return feed.current(holder, root, synchronous=synchronous)
+
+
+def start(db, settings):
+    """Load the snapshot (if any) and bring it up to date, or build in the background."""
+    holder = feed.holder_for(db)
+    path = settings.get("cgs.stats_snapshot")
+    if holder.ready or holder.building:
+        return
+    if path and snapshot.load_into(holder, path):
+        return
+    feed.build_in_background(db, holder, after=lambda h: snapshot.save_quietly(h, path) if path else None)
+
+
+def on_start(event):
+    """At start-up: every database of the app gets its index (never in tests)."""
+    registry = event.app.registry
+    settings = registry.settings
+    if asbool(settings.get("cgs.testing", False)) or not asbool(settings.get("cgs.stats_prebuild", True)):
+        return
+    for db in getattr(registry, "_zodb_databases", {}).values():
+        start(db, settings)
+
+
+# -- the page ----------------------------------------------------------------------------------------
+
+def threshold(request) -> int:
+    try:
+        return max(2, int(request.registry.settings.get("cgs.stats_min_cell", 3)))
+    except ValueError:
+        return 3
+
+
+def answer(request, page: str, download: bool = False):
+    """Everything the page (or the download) needs: scope, choices, result, errors."""
+    scope, family = scope_of(request)
+    if scope is None:
+        return None
+    query, choices, errors = parse(request.GET, page, request.clock.today(), family)
+    out = {"scope": scope, "family": family, "choices": choices, "errors": errors, "query": query,
+           "result": None, "preparing": False, "page": page}
+    if query is None or not (download or "run" in request.GET):
+        return out
+    index = current_index(request)
+    if index is None:
+        out["preparing"] = True
+        return out
+    out["result"] = run(index, query, scope, 10 ** 9 if scope.exact else threshold(request))
+    return out
+
+
+def page_values(request, page: str, found: dict) -> dict:
+    result = found["result"]
+    params = query_params(found["choices"])
+    today = request.clock.today()
+    values = {
+        "page_title": f"統計查詢：{PAGE_TITLES[page]}", "page": page, "refused": False, **found,
+        "min_cell": threshold(request),
+        "tables": [TABLES[t] for t in PAGES[page] if found["family"] in (None, TABLES[t].family)],
+        "measures": MEASURES, "layouts": LAYOUTS, "categories": CATEGORY_MODES, "sexes": SEX_OPTIONS,
+        "groups": GROUPS, "staff_types": C.STAFF_TYPES_A if found["family"] != "B" else C.STAFF_TYPES_B,
+        "grades": C.GRADES, "targets": C.TARGETS,
+        "years": list(range(111, calendar.roc_year(today.year) + 1)),
+        "academic_years": list(range(111, calendar.academic_year_of(today) + 1)),
+        "months": list(range(1, 13)),
+        "other_url": request.resource_url(request.root, "stats-services" if page == "cases" else "stats-cases"),
+        "action": request.resource_url(request.root, f"stats-{page}"),
+        "retry_url": request.url,
+        "scripts": [request.static_url("cgs_portal:static/stats.js")],
+    }
+    if result is not None:
+        values["scripts"] = [request.static_url("cgs_portal:static/vendor/chartjs/chart.umd.min.js"),
+                             request.static_url("cgs_portal:static/charts.js")] + values["scripts"]
+        values["download_url"] = (request.resource_url(request.root, "stats-download") + "?"
+                                  + urlencode([("page", page), *params]))
+        values["blocks"] = [present(block) for block in result.blocks]
+        values["chart_json"] = json.dumps(result.chart(), ensure_ascii=False).replace("<", "\\u003c")
+        values["chart_label"] = summary_text(result)
+        values["marker"] = f"<{result.threshold}"
+    return values
+
+
+def present(block) -> dict:
+    """A block as the template draws it: header rows and body rows of display strings."""
+    heads = xlsx.header_rows(block)
+    return {"caption": block.caption, "two_rows": len(heads) == 2, "block": block,
+            "rows": xlsx.body_rows(block), "total_row": len(block.rows) - 1}
+
+
+class PageQuery(colander.MappingSchema):
+    page = colander.SchemaNode(colander.String(), validator=colander.OneOf(tuple(PAGES)), missing="cases")
+
+
+@view_config(context=PortalRoot, name="stats-cases", renderer=TEMPLATE, permission=Perm.MEMBER)
+def stats_cases(request):
+    found = answer(request, "cases")
+    return refused(request) if found is None else page_values(request, "cases", found)
+
+
+@view_config(context=PortalRoot, name="stats-services", renderer=TEMPLATE, permission=Perm.MEMBER)
+def stats_services(request):
+    found = answer(request, "services")
+    return refused(request) if found is None else page_values(request, "services", found)
+
+
+@view_config(context=PortalRoot, name="stats-download", renderer=TEMPLATE, permission=Perm.MEMBER)
+def stats_download(request):
+    try:
+        page = PageQuery().deserialize({"page": request.GET.get("page", "cases")[:20]})["page"]
+    except colander.Invalid:
+        page = "cases"
+    found = answer(request, page, download=True)
+    if found is None:
+        return refused(request)
+    if found["result"] is None:  # a forged or unfinished query, or the index is being built
+        return page_values(request, page, found)
+    data = xlsx.result_workbook(found["result"], found["scope"].label, request.clock.today())
+    name = f"統計查詢_{found['result'].table.id}_{calendar.roc_date(request.clock.today()).replace('/', '')}.xlsx"
+    response = Response(body=data, content_type=XLSX)
+    response.content_disposition = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+def includeme(config):
+    config.add_subscriber(on_start, ApplicationCreated)
+    config.scan(__name__)

@@ -1,0 +1,106 @@
+"""The index follows the database: filings, re-filings, no-cases filings, snapshots, builds."""
+from __future__ import annotations
+
+import datetime as dt
+
+from stats_fixture import OCT, SEP, SEP_SERVICES
+from stats_helpers import TAIPEI, file_rows, reopen
+
+from cgs_portal.statistics import feed, snapshot
+from cgs_portal.statistics.query import Query, Scope, run
+
+UNIT = Scope("unit", "013601")
+
+
+def total(index, table="I", months=((2024, 9),), measure="visits", scope=UNIT):
+    block = run(index, Query(table, measure, months), scope).blocks[0]
+    return int(block.values[-1, -1, -1])
+
+
+def test_filing_refiling_and_no_cases_filing_update_the_index(portal, world):
+    holder = feed.Holder()
+    with portal() as root:
+        assert feed.refresh(holder, root) == 0
+        assert total(holder.index) == 0
+    with portal() as root:
+        file_rows(root, "013601", 2024, 9, SEP, SEP_SERVICES)
+    with portal() as root:
+        assert feed.refresh(holder, root) == 1
+        assert total(holder.index) == 6  # 3 rows: main + 3 secondary categories
+        assert total(holder.index, "IX") == 1
+        assert feed.refresh(holder, root) == 0  # nothing changed: nothing applied
+    later = dt.datetime(2024, 10, 4, 9, tzinfo=TAIPEI)
+    with portal() as root:  # an approved amendment, then filed again with other rows
+        reopen(root, "013601", 2024, 9, later)
+        file_rows(root, "013601", 2024, 9, OCT, (), when=later)
+    with portal() as root:
+        assert feed.refresh(holder, root) == 1
+        assert total(holder.index) == 2
+        assert total(holder.index, "VII") == 0
+    with portal() as root:  # and once more, as 「當月無個案及服務」
+        reopen(root, "013601", 2024, 9, later + dt.timedelta(days=1))
+        file_rows(root, "013601", 2024, 9, no_cases=True, when=later + dt.timedelta(days=1))
+    with portal() as root:
+        feed.refresh(holder, root)
+        assert total(holder.index) == 0
+        block = run(holder.index, Query("IX", "visits", ((2024, 9),)), UNIT).blocks[0]
+        assert int(block.values[block.rows.index("當月無個案及服務"), -1, -1]) == 1
+    assert holder.index.live_rows() == (0, 0)
+
+
+def test_other_counties_are_skipped_by_their_generation(portal, world):
+    holder = feed.Holder()
+    with portal() as root:
+        file_rows(root, "013601", 2024, 9, SEP, SEP_SERVICES)
+        file_rows(root, "333601", 2024, 9, SEP, ())
+    with portal() as root:
+        assert feed.refresh(holder, root) == 2
+    with portal() as root:
+        file_rows(root, "333601", 2024, 10, OCT, ())
+    with portal() as root:
+        seen = dict(holder.index.generations)
+        assert feed.refresh(holder, root) == 1
+        assert holder.index.generations["65000"] == seen["65000"]
+        assert holder.index.generations["63000"] != seen["63000"]
+        assert total(holder.index, months=((2024, 10),), scope=Scope("county", "63000")) == 2
+
+
+def test_a_snapshot_answers_at_once_and_then_applies_what_changed(portal, world, tmp_path):
+    path = str(tmp_path / "stats.npz")
+    holder = feed.Holder()
+    with portal() as root:
+        file_rows(root, "013601", 2024, 9, SEP, SEP_SERVICES)
+    with portal() as root:
+        feed.refresh(holder, root)
+    snapshot.save(holder, path)
+    with portal() as root:
+        file_rows(root, "013601", 2024, 10, OCT, ())
+    cold = feed.Holder()
+    assert snapshot.load_into(cold, path) and cold.ready
+    assert total(cold.index) == 6  # the snapshot as written
+    for query in (Query("I", "persons", ((2024, 9),)), Query("VIII", "persons", ((2024, 9),))):
+        assert (run(cold.index, query, UNIT).blocks[0].values == run(holder.index, query, UNIT).blocks[0].values).all()
+    with portal() as root:
+        assert feed.refresh(cold, root) == 1  # only October
+        assert total(cold.index, months=((2024, 9), (2024, 10)), measure="persons") == 3
+    assert not snapshot.load_into(feed.Holder(), str(tmp_path / "missing.npz"))
+    (tmp_path / "bad.npz").write_bytes(b"not a snapshot")
+    assert not snapshot.load_into(feed.Holder(), str(tmp_path / "bad.npz"))
+
+
+def test_the_background_build_fills_the_index_from_its_own_connection(app, portal, world):
+    with portal() as root:
+        file_rows(root, "013601", 2024, 9, SEP, SEP_SERVICES)
+    db = app.registry._zodb_databases[""]
+    holder = feed.Holder()
+    thread = feed.build_in_background(db, holder)
+    thread.join(30)
+    assert holder.ready and holder.error is None
+    assert total(holder.index) == 6
+    assert feed.build_in_background(db, holder) is None  # ready: nothing to do
+
+
+def test_one_index_per_database(app):
+    db = app.registry._zodb_databases[""]
+    assert feed.holder_for(db) is feed.holder_for(db)
+    assert feed.holder_for(db) is not feed.Holder()
