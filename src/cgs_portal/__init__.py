@@ -156,6 +156,7 @@ def includeme(config):
     config.set_default_csrf_options(require_csrf=True)
 
     config.include(".clock")
+    config.include(".retrycount")  # counts pyramid_retry's retries (bench/peak.py's conflicts_retried)
     config.include(".evolve")  # first: the other concerns add their evolution steps
     config.include(".mail")
     config.include(".forms")
