@@ -135,6 +135,7 @@ def includeme(config):
         check_public_url(settings.get("cgs.public_url"))
 
     config.include("pyramid_chameleon")
+    config.include(".site.compile_lock")  # CPython 3.11 cannot compile templates in parallel threads
     config.include("pyramid_tm")
     config.include("pyramid_retry")
     config.include("pyramid_zodbconn")

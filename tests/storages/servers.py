@@ -153,6 +153,7 @@ class PostgresCluster:
         self._template_ready = False
 
     def _own(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
         self.socket_dir.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
             import pwd
