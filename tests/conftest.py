@@ -5,8 +5,6 @@ starter's doomed-transaction fixture. Helpers live in ``support.py``.
 """
 from __future__ import annotations
 
-import os
-
 import pytest
 import webtest
 
@@ -41,18 +39,6 @@ ZEO_SLOTS = pytest.StashKey[int]()
 EXTRA_ZEO_SLOTS = 10
 
 
-def servers_required() -> bool:
-    """``make test`` sets CGS_REQUIRE_SERVERS=1: a missing server then fails instead of skipping."""
-    return os.environ.get("CGS_REQUIRE_SERVERS", "").lower() not in ("", "0", "false", "no")
-
-
-def missing_server(what: str, why: Exception):
-    message = f"{what} is not available here ({why}); make test installs and starts it"
-    if servers_required():
-        pytest.fail(message + " — CGS_REQUIRE_SERVERS is set, so this fails", pytrace=False)
-    pytest.skip(message)
-
-
 @pytest.fixture(scope="session")
 def zeo_server(request, tmp_path_factory):
     """One ``runzeo`` for the session on a loopback port, one FileStorage per ZEO test."""
@@ -62,7 +48,7 @@ def zeo_server(request, tmp_path_factory):
                                    names=[str(n) for n in range(slots)])
         server.start()
     except servers.ServerMissing as why:
-        missing_server("ZEO", why)
+        servers.missing_server("ZEO", why)
     request.addfinalizer(server.stop)
     server.free = list(server.names)
     return server
@@ -75,7 +61,7 @@ def postgres_cluster(request):
         cluster = servers.PostgresCluster()
         cluster.init()
     except servers.ServerMissing as why:
-        missing_server("PostgreSQL", why)
+        servers.missing_server("PostgreSQL", why)
     request.addfinalizer(cluster.destroy)
     cluster.start()
     cluster.databases = 0

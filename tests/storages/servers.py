@@ -30,6 +30,21 @@ class ServerMissing(RuntimeError):
     """The binaries of a server are not installed here."""
 
 
+def servers_required() -> bool:
+    """``make test`` sets CGS_REQUIRE_SERVERS=1: a missing server then fails instead of skipping."""
+    return os.environ.get("CGS_REQUIRE_SERVERS", "").lower() not in ("", "0", "false", "no")
+
+
+def missing_server(what: str, why: Exception):
+    """Skip the test (fail it under CGS_REQUIRE_SERVERS) when a server's binaries are absent."""
+    import pytest
+
+    message = f"{what} is not available here ({why}); make test installs and starts it"
+    if servers_required():
+        pytest.fail(message + " — CGS_REQUIRE_SERVERS is set, so this fails", pytrace=False)
+    pytest.skip(message)
+
+
 def free_port() -> int:
     with contextlib.closing(socket.socket()) as sock:
         sock.bind(("127.0.0.1", 0))

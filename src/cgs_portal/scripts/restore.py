@@ -45,7 +45,9 @@ def verify_filestorage(data_fs: Path) -> list[str]:
     for script in ("fstest", "fsrefs"):
         result = subprocess.run([sys.executable, "-m", f"ZODB.scripts.{script}", str(data_fs)],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        output = result.stdout.strip()
+        # a stale index (copied from a live server) is rebuilt, not a problem
+        output = "\n".join(line for line in result.stdout.splitlines()
+                           if line.strip() and not line.startswith("Ignoring index for"))
         if result.returncode != 0 or (script == "fsrefs" and output):
             raise SystemExit(f"cgs-restore: {script} found problems in {data_fs}:\n{output}")
         lines.append(f"cgs-restore: {script} {data_fs}: ok")
