@@ -169,3 +169,57 @@ def wait_until(predicate, timeout=30.0, step=0.1):
             return True
         time.sleep(step)
     return False
+
+
+# -- a real HTTP client (httpx) for app processes -----------------------------------------------
+
+def form_values(html: str, form_id: str) -> tuple[str, dict]:
+    """The action and the hidden fields (+ the named submit button) of form ``form_id``."""
+    from bs4 import BeautifulSoup
+
+    form = BeautifulSoup(html, "html.parser").find("form", id=form_id)
+    assert form is not None, f"no form {form_id}"
+    values = {f["name"]: f.get("value", "") for f in form.find_all("input")
+              if f.get("type") == "hidden" and f.get("name")}
+    button = form.find("button", attrs={"name": True})
+    if button is not None:
+        values[button["name"]] = button.get("value", "")
+    return form.get("action") or "", values
+
+
+def http_login(client, login_id="013601_a001", password="Counsel2024ok"):
+    page = client.get("/login")
+    client.get("/captcha.png")
+    code = client.get("/test-captcha-code").json()["code"]
+    action, values = form_values(page.text, "login-form")
+    values.update({"login": login_id, "password": password, "captcha": code})
+    return client.post(action or "/login", data=values, follow_redirects=True)
+
+
+def http_upload(client, data, unit=UNIT, key="2024-09"):
+    """POST the upload form of month ``key``; confirm when asked; the final response."""
+    page = client.get(unit + "month", params={"m": key})
+    action, values = form_values(page.text, "upload-form")
+    response = client.post(action, data=values, files={"workbook": ("填報.xlsx", data, XLSX)},
+                           follow_redirects=True)
+    if 'id="confirm-form"' in response.text:
+        action, values = form_values(response.text, "confirm-form")
+        response = client.post(action, data=values, follow_redirects=True)
+    return response
+
+
+def populate(uri: str, units=("013601",)) -> None:
+    """Units of 新北市 (國小) with one account each (``{code}_a001``), in the database at ``uri``."""
+    from cgs_portal import main
+    from support import add_account, add_unit, open_root
+
+    app = main({}, **{"zodbconn.uri": uri, "cgs.session_secret": "test-secret-" + "x" * 40,
+                      "cgs.clock.now": DEFAULT_NOW})
+    try:
+        with open_root(app) as root:
+            for code in units:
+                add_unit(root, code, f"新北市立示範{code}國民小學", "國小", "65000")
+                add_account(root, f"{code}_a001", unit_code=code, personal_id="a001", name="王老師",
+                            email=f"t{code}@example.invalid")
+    finally:
+        close_app(app)

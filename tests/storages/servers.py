@@ -134,7 +134,7 @@ class ZEOServer:
         """A ClientStorage URI with its own blob cache (``shared_blob_dir=false``)."""
         cache = Path(client_folder or tempfile.mkdtemp(prefix="cgs-zeo-client-")) / f"blobcache-{name}"
         return (f"zeo://127.0.0.1:{self.port}?storage={name}&blob_dir={cache}&shared_blob_dir=0"
-                f"&blob_cache_size={BLOB_CACHE_SIZE}&wait_timeout=30")
+                f"&blob_cache_size={BLOB_CACHE_SIZE}&wait_timeout=5")
 
 
 def pg_bin(name: str) -> str:
