@@ -172,7 +172,7 @@ def app_settings(uri: str, folder: Path) -> dict:
 
 def write_ini(folder: Path, uri: str, port: int, threads: int) -> Path:
     settings = app_settings(uri, folder)
-    lines = ["[app:main]", "use = egg:cgs_portal", *(f"{k} = {v}" for k, v in settings.items()),
+    lines = ["[app:main]", "use = call:peak_app:main", *(f"{k} = {v}" for k, v in settings.items()),
              "", "[server:main]", "use = egg:waitress#main", f"listen = 127.0.0.1:{port}",
              f"threads = {threads}", "max_request_body_size = 16777216", "",
              "[loggers]", "keys = root, retry", "[handlers]", "keys = console", "[formatters]", "keys = generic",
@@ -218,8 +218,9 @@ def start_processes(storage: Storage, n: int, folder: Path, threads: int) -> lis
         port = servers.free_port()
         ini = write_ini(folder, storage.client_uri(f"proc{i}"), port, threads)
         log = open(folder / f"app-{port}.log", "wb")
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "bench")}
         process = subprocess.Popen([pserve, str(ini)], stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True, cwd=ROOT)
+                                   start_new_session=True, cwd=ROOT, env=env)
         started.append((process, port))
     for process, port in started:
         servers.wait_for_port(port, timeout=120, process=process)
@@ -431,6 +432,7 @@ def retry_counts(ports) -> dict:
 
 def run(kind: str, procs: int, plans: list[UnitPlan], args) -> dict:
     folder = Path(tempfile.mkdtemp(prefix=f"cgs-peak-{kind}-{procs}-"))
+    print(f"# {kind} with {procs} process(es) in {folder}", flush=True)
     for plan in plans:
         plan.accepted, plan.error, plan.uploads_sent = False, None, 0
     storage = started = None
@@ -492,6 +494,8 @@ def main(argv=None):
     parser.add_argument("--big-rows", type=int, default=5000)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders")
     args = parser.parse_args(argv)
+    # SIGTERM ends the bench through its finally blocks: no server or process is left behind
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     args.units = args.units or (60 if args.quick else 1000)
     args.deadline = args.deadline or (120.0 if args.quick else 900.0)
     procs = [int(n) for n in (args.procs or ("1,2" if args.quick else "1,2,4")).split(",")]

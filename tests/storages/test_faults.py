@@ -130,8 +130,11 @@ def test_kill_9_during_the_commit(tmp_path, own_zeo, app_processes):
 
 def hammer(url, codes, stop, seen, errors):
     """One client per unit: log in, upload, look, until ``stop``; every status is recorded."""
+    books = {code: workbook(cases=5, seed=int(code[-2:]), unit_code=code, unit_name=f"新北市立示範{code}國民小學")
+             for code in codes}  # made before the threads start (the corpus module loads once)
+
     def run(code):
-        data = workbook(cases=5, seed=int(code[-2:]), unit_code=code, unit_name=f"新北市立示範{code}國民小學")
+        data = books[code]
         while not stop.is_set():
             try:
                 with httpx.Client(base_url=url, timeout=120) as client:
@@ -162,7 +165,7 @@ def restart_under_load(tmp_path, uri, restart, app_processes):
     threads = hammer(process.url, codes, stop, seen, errors)
     time.sleep(3)
     restart()
-    time.sleep(4)
+    time.sleep(6)
     stop.set()
     for thread in threads:
         thread.join(180)
@@ -184,13 +187,16 @@ def restart_under_load(tmp_path, uri, restart, app_processes):
             assert len(report.filings) <= 1 and len(filed) == len(report.filings)
             for upload in report.uploads:
                 blob_sha256(upload.blob)  # every upload recorded has its blob
-    assert "Traceback" not in process.log()
+    # ZODB itself logs the failed loads with their tracebacks; the portal had no unexpected error
+    assert "unexpected error" not in process.log()
     return retries
 
 
 def test_zeo_restarted_during_requests(tmp_path, own_zeo, app_processes):
     uri = own_zeo.uri("1", tmp_path / "client")
-    restart_under_load(tmp_path, uri, lambda: own_zeo.restart(down_seconds=1.0), app_processes)
+    # down longer than the client's wait_timeout (5 s): requests then see ClientDisconnected
+    # (a shorter restart is ridden out inside ClientStorage, which waits for the server)
+    restart_under_load(tmp_path, uri, lambda: own_zeo.restart(down_seconds=7.0), app_processes)
 
 
 def test_postgresql_restarted_during_requests(tmp_path, own_postgres, app_processes):
