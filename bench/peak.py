@@ -456,7 +456,8 @@ def run(kind: str, procs: int, plans: list[UnitPlan], args) -> dict:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
     filed = sum(1 for p in plans if p.accepted)
-    failed = [p for p in plans if p.error]
+    cut = [p for p in plans if p.error and p.error.startswith("TimeoutError")]  # in flight at the deadline
+    failed = [p for p in plans if p.error and p not in cut]
     tag = f"{kind}_{procs}proc"
     out = {
         f"filings_per_min_{tag}": (filed / (elapsed / 60), "filings/min"),
@@ -469,6 +470,7 @@ def run(kind: str, procs: int, plans: list[UnitPlan], args) -> dict:
         f"conflicts_retried_{tag}": (retries.get("conflict", 0), "retries"),
         f"other_retries_{tag}": (sum(v for k, v in retries.items() if k != "conflict"), "retries"),
         f"units_failed_{tag}": (len(failed), "units"),
+        f"units_cut_by_deadline_{tag}": (len(cut), "units"),
         f"lost_filings_{tag}": (lost, "filings"),
         f"filed_unseen_{tag}": (unseen, "filings"),
     }
