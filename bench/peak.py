@@ -227,6 +227,12 @@ def start_processes(storage: Storage, n: int, folder: Path, threads: int) -> lis
     return started
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def stop_processes(started) -> None:
     for process, _port in started:
         if process.poll() is None:
@@ -441,9 +447,16 @@ def run(kind: str, procs: int, plans: list[UnitPlan], args) -> dict:
         populate(storage.client_uri("setup"), plans, folder)
         started = start_processes(storage, procs, folder, args.threads)
         urls = [f"http://127.0.0.1:{port}" for _p, port in started]
+        cpu_before = sum(cpu_seconds(p.pid) for p, _port in started)
+        server_pid = storage.server.process.pid if kind == "zeo" else None
+        server_before = cpu_seconds(server_pid) if server_pid else 0.0
+        load_before = os.getloadavg()[0]
         begin = time.monotonic()
         figures = asyncio.run(replay(urls, plans, args.clients, begin + args.deadline))
         elapsed = time.monotonic() - begin
+        app_cpu = sum(cpu_seconds(p.pid) for p, _port in started) - cpu_before
+        server_cpu = cpu_seconds(server_pid) - server_before if server_pid else None
+        load = (load_before + os.getloadavg()[0]) / 2
         retries = retry_counts([port for _p, port in started])
         stop_processes(started)
         started = None
@@ -466,6 +479,10 @@ def run(kind: str, procs: int, plans: list[UnitPlan], args) -> dict:
         f"upload_p95_s_{tag}": (percentile(figures.uploads, 0.95), "s"),
         f"upload_p95_5000rows_s_{tag}": (percentile(figures.big_uploads, 0.95), "s"),
         f"login_p95_s_{tag}": (percentile(figures.logins, 0.95), "s"),
+        f"app_cpu_s_per_filing_{tag}": (app_cpu / max(filed, 1), "CPU s"),
+        **({f"zeo_server_cpu_s_per_filing_{tag}": (server_cpu / max(filed, 1), "CPU s")}
+           if server_cpu is not None else {}),
+        f"load_average_{tag}": (load, f"(1-min, on {os.cpu_count()} cores)"),
         f"errors_5xx_{tag}": (figures.errors_5xx, "responses"),
         f"conflicts_retried_{tag}": (retries.get("conflict", 0), "retries"),
         f"other_retries_{tag}": (sum(v for k, v in retries.items() if k != "conflict"), "retries"),
