@@ -112,7 +112,8 @@ def storage_unavailable(exc, request):
 
 @view_config(context=ConflictError)
 def still_conflicting(exc, request):
-    log.warning("conflict not resolved after the last retry on %s %s", request.method, request.path[:200])
+    if is_last_attempt(request):  # earlier attempts' pages are discarded by the retry policy
+        log.warning("conflict not resolved after the last retry on %s %s", request.method, request.path[:200])
     response = plain_page(request, 503, "系統忙碌中",
                           "目前同時送出的資料較多，您這次的操作沒有儲存任何資料（不會重複填報）。"
                           "請稍候片刻後再送出一次。")
