@@ -5,14 +5,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint bench clean-var browser-deps
+.PHONY: run test install lint bench peak clean-var browser-deps server-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
 $(STAMP): $(BIN)/python setup.cfg pyproject.toml
-	$(BIN)/pip install -q -e '.[testing]'
+	$(BIN)/pip install -q -e '.[testing,relstorage]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -23,10 +23,12 @@ run: install
 	$(BIN)/cgs-init development.ini
 	$(BIN)/pserve development.ini
 
-## make test: system packages for browser tests, then the whole suite
-test: install browser-deps
+## make test: system packages for browser and storage tests, then the whole suite.
+## The suite starts (and always stops) a ZEO server and a throw-away PostgreSQL cluster itself
+## (session fixtures in tests/conftest.py); CGS_REQUIRE_SERVERS=1 makes a missing one a failure.
+test: install browser-deps server-deps
 	$(BIN)/ruff check src tests $(wildcard bench)
-	$(BIN)/pytest
+	CGS_REQUIRE_SERVERS=1 $(BIN)/pytest
 
 # Debian's chromium and CJK fonts for the headless browser tests (installed when missing).
 browser-deps:
@@ -37,12 +39,25 @@ browser-deps:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	fi
 
+# Debian's PostgreSQL for the RelStorage tests and bench/peak.py (installed when missing);
+server-deps:
+	@if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
+		echo "installing postgresql via apt-get"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; \
+	fi
+
 lint: install
 	$(BIN)/ruff check src tests $(wildcard bench)
 
 bench: install
 	$(BIN)/python bench/workbook.py
 	$(BIN)/python bench/filing.py
+
+## make peak: the filing-day peak on ZEO and RelStorage, 1/2/4 waitress processes (minutes)
+peak: install server-deps
+	$(BIN)/python bench/peak.py
 
 clean-var:
 	rm -rf var

@@ -10,6 +10,7 @@ import webtest
 
 from cgs_portal import main
 from cgs_portal.accounts import passwords
+from storages import servers
 from support import DEFAULT_NOW, add_account, add_unit, open_root
 
 # Tests hash many passwords: use argon2's cheapest parameters (production keeps the defaults;
@@ -17,12 +18,84 @@ from support import DEFAULT_NOW, add_account, add_unit, open_root
 passwords._hasher = passwords.PasswordHasher.from_parameters(passwords.CHEAPEST_PARAMETERS)
 
 
+# -- storages: tests marked ``all_storages`` run on FileStorage, ZEO and RelStorage/PostgreSQL ---
+
+STORAGES = ("file", "zeo", "relstorage")
+
+
+def pytest_generate_tests(metafunc):
+    if metafunc.definition.get_closest_marker("all_storages") and "storage" in metafunc.fixturenames:
+        metafunc.parametrize("storage", STORAGES, indirect=True)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Count the tests that want a ZEO storage: the session's server serves one each."""
+    wanted = sum(1 for item in items
+                 if getattr(item, "callspec", None) and item.callspec.params.get("storage") == "zeo")
+    config.stash[ZEO_SLOTS] = wanted + EXTRA_ZEO_SLOTS
+
+
+ZEO_SLOTS = pytest.StashKey[int]()
+EXTRA_ZEO_SLOTS = 10
+
+
+@pytest.fixture(scope="session")
+def zeo_server(request, tmp_path_factory):
+    """One ``runzeo`` for the session on a loopback port, one FileStorage per ZEO test."""
+    slots = request.config.stash.get(ZEO_SLOTS, EXTRA_ZEO_SLOTS)
+    try:
+        server = servers.ZEOServer(tmp_path_factory.mktemp("zeo-server"),
+                                   names=[str(n) for n in range(slots)])
+        server.start()
+    except servers.ServerMissing as why:
+        servers.missing_server("ZEO", why)
+    request.addfinalizer(server.stop)
+    server.free = list(server.names)
+    return server
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster(request):
+    """A throw-away PostgreSQL cluster for the session (stopped and removed at its end)."""
+    try:
+        cluster = servers.PostgresCluster()
+        cluster.init()
+    except servers.ServerMissing as why:
+        servers.missing_server("PostgreSQL", why)
+    request.addfinalizer(cluster.destroy)
+    cluster.start()
+    cluster.databases = 0
+    return cluster
+
+
 @pytest.fixture
-def settings(tmp_path):
+def storage(request):
+    """Which storage the ``settings`` fixture's URI names (``file`` unless parametrised)."""
+    return getattr(request, "param", "file")
+
+
+def storage_uri(request, storage: str, tmp_path) -> str:
+    """A fresh, empty database of kind ``storage`` for one test."""
+    if storage == "file":
+        return f"file://{tmp_path}/Data.fs?blobstorage_dir={tmp_path}/blobs&blobstorage_layout=bushy"
+    if storage == "zeo":
+        server = request.getfixturevalue("zeo_server")
+        if not server.free:
+            pytest.fail("the session ZEO server has no unused storage left (see EXTRA_ZEO_SLOTS)")
+        return server.uri(server.free.pop(0), tmp_path)
+    if storage == "relstorage":
+        cluster = request.getfixturevalue("postgres_cluster")
+        cluster.databases += 1
+        name = cluster.create_database(f"cgs_test_{cluster.databases}")
+        request.addfinalizer(lambda: cluster.drop_database(name))
+        return cluster.uri(name, tmp_path)
+    raise ValueError(f"unknown storage {storage!r}")
+
+
+@pytest.fixture
+def settings(request, tmp_path, storage):
     return {
-        "zodbconn.uri": (
-            f"file://{tmp_path}/Data.fs?blobstorage_dir={tmp_path}/blobs&blobstorage_layout=bushy"
-        ),
+        "zodbconn.uri": storage_uri(request, storage, tmp_path),
         "cgs.session_secret": "test-secret-" + "x" * 40,
         "cgs.testing": "true",
         "cgs.clock.now": DEFAULT_NOW,

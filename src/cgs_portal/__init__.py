@@ -135,6 +135,7 @@ def includeme(config):
         check_public_url(settings.get("cgs.public_url"))
 
     config.include("pyramid_chameleon")
+    config.include(".site.compile_lock")  # CPython 3.11 cannot compile templates in parallel threads
     config.include("pyramid_tm")
     config.include("pyramid_retry")
     config.include("pyramid_zodbconn")
@@ -156,6 +157,7 @@ def includeme(config):
     config.set_default_csrf_options(require_csrf=True)
 
     config.include(".clock")
+    config.include(".retrycount")  # counts pyramid_retry's retries (bench/peak.py's conflicts_retried)
     config.include(".evolve")  # first: the other concerns add their evolution steps
     config.include(".mail")
     config.include(".forms")

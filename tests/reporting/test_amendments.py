@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import webtest
 from helpers import UNIT, at, month_page, no_cases, upload
 
 from cgs_portal.reporting import workflow
 from support import login, outbox
+
+pytestmark = pytest.mark.all_storages  # also on ZEO and RelStorage (tests/storages)
 
 
 def report(root, key="2024-09", ay="113"):

@@ -5,10 +5,13 @@ import io
 import zipfile
 
 import openpyxl
+import pytest
 from helpers import UNIT, at, month_page, no_cases, upload
 
 from cgs_portal.reporting import workflow
 from support import csrf_token, login
+
+pytestmark = pytest.mark.all_storages  # also on ZEO and RelStorage (tests/storages)
 
 
 def state(portal, key="2024-09", ay="113"):

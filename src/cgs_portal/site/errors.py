@@ -7,6 +7,19 @@ the exception view tween) decodes both once before any view runs and answers
 ``InvalidEncoding``, a 400 with a zh-Hant page. Values that decode but are odd (``²``,
 ``①``, huge numbers) are each view's schema's business (``reporting.schemas.read``).
 
+When the storage cannot be reached (the ZEO server or PostgreSQL is down or restarting),
+the driver's disconnect errors (``disconnect_errors``) reach ``storage_unavailable``: from a
+view through the exception view tween, from the commit through pyramid_tm, which renders
+commit errors with the same exception views. Before the last attempt the view marks the
+error retryable, so pyramid_retry discards the page and runs the request again
+(``cgs_portal.retrycount`` waits a little before each such retry, giving a restarting
+server time to come back). When the last attempt fails too, the client gets a zh-Hant 503
+page with ``Retry-After``: the transaction was aborted, nothing of the request was
+written, and the same submission may simply be sent again. The ZODB clients
+reconnect by themselves (ZEO's ClientStorage in the background, RelStorage on the next
+use), so the process needs no restart. A ConflictError still unresolved after the last
+retry is answered the same way (system busy, send again), never with a traceback.
+
 Anything else no view expected is logged with its traceback and answered with a plain
 zh-Hant page (status 500) that reads nothing from the database, so it renders even when
 the database is what failed. It is the last resort, not a way to answer odd input: the
@@ -22,6 +35,8 @@ from pyramid.httpexceptions import HTTPBadRequest
 from pyramid.response import Response
 from pyramid.tweens import EXCVIEW
 from pyramid.view import view_config
+from pyramid_retry import is_last_attempt, mark_error_retryable
+from ZODB.POSException import ConflictError
 
 from ..contacts import HELPDESK_PHONE
 from .limits import PAGE
@@ -48,6 +63,21 @@ def decoding_guard_tween_factory(handler, registry):
     return tween
 
 
+def disconnect_errors() -> tuple[type[BaseException], ...]:
+    """The exceptions by which ZEO and RelStorage/psycopg2 say the database server is gone."""
+    from ZEO.Exceptions import ClientDisconnected
+
+    found: list[type[BaseException]] = [ClientDisconnected]
+    try:
+        import psycopg2
+        from relstorage.adapters.interfaces import ReplicaClosedException
+    except ImportError:  # RelStorage is an extra
+        pass
+    else:
+        found += [psycopg2.OperationalError, psycopg2.InterfaceError, ReplicaClosedException]
+    return tuple(found)
+
+
 def plain_page(request, status: int, title: str, message: str) -> Response:
     """A self-contained zh-Hant page (the body-limit middleware's), no layout, no database."""
     body = PAGE.format(title=escape(title), message=escape(message),
@@ -60,6 +90,35 @@ def invalid_encoding(request):
     return plain_page(request, 400, "網址或表單的內容無法辨識",
                       "網址或表單的內容無法辨識（不是有效的文字編碼），系統未處理此請求。"
                       "請回上一頁重新操作，或從首頁重新進入。")
+
+
+RETRY_AFTER_SECONDS = 30
+
+
+def storage_unavailable(exc, request):
+    """The database server is unreachable: retried (marked retryable), at the last attempt a 503."""
+    if not is_last_attempt(request):
+        mark_error_retryable(exc)  # the retry policy discards this page and tries again
+    else:
+        log.warning("storage unreachable on %s %s: %s: %s", request.method, request.path[:200],
+                    type(exc).__name__, str(exc)[:300])
+    response = plain_page(request, 503, "系統暫時無法連線資料庫",
+                          "系統暫時無法連線資料庫，您這次的操作沒有儲存任何資料（不會重複填報）。"
+                          "請稍候約一分鐘後重新整理頁面或再送出一次；"
+                          f"若一再發生，請聯繫系統客服（{HELPDESK_PHONE}）。")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+@view_config(context=ConflictError)
+def still_conflicting(exc, request):
+    if is_last_attempt(request):  # earlier attempts' pages are discarded by the retry policy
+        log.warning("conflict not resolved after the last retry on %s %s", request.method, request.path[:200])
+    response = plain_page(request, 503, "系統忙碌中",
+                          "目前同時送出的資料較多，您這次的操作沒有儲存任何資料（不會重複填報）。"
+                          "請稍候片刻後再送出一次。")
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 @view_config(context=Exception)
@@ -84,6 +143,8 @@ def includeme(config):
     from ..security import Perm
 
     config.add_tween("cgs_portal.site.errors.decoding_guard_tween_factory", under=EXCVIEW)
+    for error in disconnect_errors():
+        config.add_exception_view(storage_unavailable, context=error)
     if asbool(config.get_settings().get("cgs.testing", False)):
         config.add_view(raise_for_tests, context=PortalRoot, name="test-unexpected-error",
                         permission=Perm.SITE_VIEW)

@@ -1,0 +1,84 @@
+"""How often this process retried a request, and why: the ``conflicts_retried`` of bench/peak.py.
+
+pyramid_retry announces every retry with a ``BeforeRetry`` event carrying the exception.
+The subscriber here counts them by kind (``conflict`` for any ``ConflictError``, including
+read conflicts; ``disconnected`` for a storage server that cannot be reached; otherwise
+the exception's class name) in ``registry.cgs_retries``, logs each one, and before
+retrying a disconnect waits a little (a restarting ZEO server or PostgreSQL needs a moment
+to come back; a ConflictError is retried at once).
+
+Objects that every filing writes are conflict-resolving (``County.filing_generation`` is a
+``BTrees.Length``; the login throttle and the audit log are BTrees of distinct keys; the
+captcha store merges concurrent uses), so on the filing-day peak the conflict count stays
+near zero: bench/peak.py reads it from every process through the testing-only
+``/test-retry-count`` view (``cgs.testing = true``).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections import Counter
+
+from pyramid_retry import IBeforeRetry
+from ZODB.POSException import ConflictError
+
+log = logging.getLogger("cgs_portal.retry")
+
+DISCONNECT_PAUSES = (0.5, 1.5, 3.0)  # seconds before the 1st, 2nd, 3rd retry of a disconnect
+
+
+class RetryCounter:
+    """Thread-safe counts of retries by kind, for this process."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.counts: Counter = Counter()
+
+    def add(self, kind: str) -> None:
+        with self._lock:
+            self.counts[kind] += 1
+
+    def snapshot(self) -> dict:
+        with self._lock:
+            return dict(self.counts)
+
+
+def kind_of(exc) -> str:
+    from .site.errors import disconnect_errors
+
+    if isinstance(exc, ConflictError):
+        return "conflict"
+    if isinstance(exc, disconnect_errors()):
+        return "disconnected"
+    return type(exc).__name__
+
+
+def before_retry(event) -> None:
+    request = event.request
+    kind = kind_of(event.exception)
+    request.registry.cgs_retries.add(kind)
+    attempt = request.environ.get("retry.attempt", 0)
+    log.info("retrying %s %s after %s (attempt %d): %s", request.method, request.path[:200], kind,
+             attempt + 1, str(event.exception)[:200])
+    if kind == "disconnected":
+        time.sleep(DISCONNECT_PAUSES[min(attempt, len(DISCONNECT_PAUSES) - 1)])
+
+
+def retry_count_for_tests(request):
+    """Test-only (``cgs.testing``): this process's retry counts."""
+    return {"pid": os.getpid(), "retries": request.registry.cgs_retries.snapshot()}
+
+
+def includeme(config):
+    from pyramid.settings import asbool
+
+    from .resources import PortalRoot
+    from .security import Perm
+
+    config.registry.cgs_retries = RetryCounter()
+    config.add_subscriber(before_retry, IBeforeRetry)
+    if asbool(config.get_settings().get("cgs.testing", False)):
+        config.add_view(retry_count_for_tests, context=PortalRoot, name="test-retry-count",
+                        renderer="json", permission=Perm.SITE_VIEW, http_cache=0)
