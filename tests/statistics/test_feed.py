@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from stats_fixture import OCT, SEP, SEP_SERVICES
 from stats_helpers import TAIPEI, file_rows, reopen
 
@@ -17,6 +19,7 @@ def total(index, table="I", months=((2024, 9),), measure="visits", scope=UNIT):
     return int(block.values[-1, -1, -1])
 
 
+@pytest.mark.all_storages  # also on ZEO and RelStorage (tests/storages)
 def test_filing_refiling_and_no_cases_filing_update_the_index(portal, world):
     holder = feed.Holder()
     with portal() as root:
@@ -48,6 +51,7 @@ def test_filing_refiling_and_no_cases_filing_update_the_index(portal, world):
     assert holder.index.live_rows() == (0, 0)
 
 
+@pytest.mark.all_storages  # also on ZEO and RelStorage (tests/storages)
 def test_other_counties_are_skipped_by_their_generation(portal, world):
     holder = feed.Holder()
     with portal() as root:
