@@ -31,6 +31,17 @@ EVENTS = {
     "account.create": "建立帳號",
     "account.disable": "停用帳號",
     "account.lookup": "帳號查詢",
+    "account.enable": "啟用帳號",
+    "account.unlock": "解除登入鎖定",
+    "account.resend": "重寄開通信",
+    "factor.enrol": "設定兩步驟驗證",
+    "factor.failed": "兩步驟驗證失敗",
+    "factor.locked": "兩步驟驗證鎖定",
+    "factor.recovery": "更新復原碼",
+    "factor.remove": "關閉兩步驟驗證",
+    "factor.reset.request": "申請重設兩步驟驗證",
+    "factor.reset.approve": "核准重設兩步驟驗證",
+    "factor.reset.reject": "駁回重設兩步驟驗證",
 }
 
 
