@@ -15,11 +15,9 @@ from ..security import ROLES, Perm
 from . import audit, mails, tokens
 from .flows import reset_account, secret
 from .forms import make_form, process
-from .models import ACTIVE, DISABLED, PENDING, Account
+from .models import DISABLED, PENDING, STATUS_LABELS, Account
 from .schemas import OFFICIAL_ROLES, OfficialSchema, OfficialStatusSchema, ResetSchema
 from .units import CATEGORIES, find_unit, search_units
-
-STATUS_LABELS = {ACTIVE: "使用中", PENDING: "待開通", DISABLED: "已停用"}
 
 
 # 帳號重置 --------------------------------------------------------------------------
@@ -156,7 +154,9 @@ def officials(request):
         mails.set_password_invitation(request, account, signed, now + tokens.LIFETIME,
                                       created_by=request.identity.name or request.identity.login)
         audit.record(request, "account.create", account.login,
-                     f"{ROLES[role]}；建立者：{request.identity.login}")
+                     f"{ROLES[role]}；建立者：{request.identity.login}", what=f"{ROLES[role]} {account.name}",
+                     after={"類別": ROLES[role], "縣市": account.county_code or "", "姓名": account.name,
+                            "Email": account.email, "狀態": STATUS_LABELS[PENDING]})
         request.session.flash(f"已建立帳號「{account.login}」，設定密碼信已寄至 {account.email}。", "info")
         return HTTPFound(location=request.resource_url(request.root, "officials"))
 

@@ -13,7 +13,7 @@ from ..resources.root import get_app_root
 from ..security import new_session_id
 from . import audit, factor, mails, passwords, throttle, tokens
 from .captcha import check_code
-from .models import unit_login
+from .models import STATUS_LABELS, unit_login
 from .units import find_unit
 
 FORM = "cgs_portal:templates/accounts/form.pt"
@@ -139,11 +139,14 @@ def set_personal_id(request, account, personal_id: str) -> str:
 def reset_account(request, account, unit, reason: str, note: str) -> None:
     """帳號重置: disable the unit's account, tell its holder, record who did it and why."""
     full_reason = reason + (f"；{note}" if note else "")
+    before = account.status
     account.disable(request.clock.now(), full_reason)
     if account.email:
         mails.reset_notice(request, account, unit.name, reason)
     audit.record(request, "account.reset", account.login,
-                 f"{unit.code} {unit.name}；原因：{full_reason}；操作者：{request.identity.login}")
+                 f"{unit.code} {unit.name}；原因：{full_reason}；操作者：{request.identity.login}",
+                 unit=unit.code, what=f"{unit.code} {unit.name}", before={"狀態": STATUS_LABELS[before]},
+                 after={"狀態": STATUS_LABELS[account.status]})
 
 
 def register_unit_account(request, data):

@@ -12,7 +12,7 @@ from BTrees.OOBTree import OOBTree
 from persistent import Persistent
 
 from . import audit, factor, mails, throttle, tokens
-from .models import ACTIVE, DISABLED, PENDING
+from .models import PENDING, STATUS_LABELS  # noqa: F401 - the pages read it here
 from .units import _normal
 
 PAGE_SIZE = 20
@@ -152,5 +152,3 @@ def decide_factor_reset(request, root, request_id: str, approve: bool) -> str:
                  after={"兩步驟驗證": "未設定（下次登入重新設定）", "登入": f"結束 {ended} 個"})
     return f"已核准：{account.login} 的兩步驟驗證已重設，下次登入時須重新設定。"
 
-
-STATUS_LABELS = {ACTIVE: "使用中", PENDING: "待開通", DISABLED: "已停用"}

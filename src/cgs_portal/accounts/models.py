@@ -20,6 +20,7 @@ PERSONAL_ID_PATTERN = r"^[0-9a-z_]{4,8}$"
 KEEP_HASHES = 5  # previous password hashes kept (the rule looks at the last three)
 
 RESET_REASONS = ("人員異動", "信箱無法使用")
+STATUS_LABELS = {ACTIVE: "使用中", PENDING: "待開通", DISABLED: "已停用"}
 FACTOR_ROLES = ("county", "admin", "helpdesk")  # log in with a second factor (accounts.factor)
 
 
