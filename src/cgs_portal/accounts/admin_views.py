@@ -153,10 +153,7 @@ def officials(request):
         signed = tokens.issue(root, secret(request), tokens.SETUP, account.login, now, address=account.email)
         mails.set_password_invitation(request, account, signed, now + tokens.LIFETIME,
                                       created_by=request.identity.name or request.identity.login)
-        audit.record(request, "account.create", account.login,
-                     f"{ROLES[role]}；建立者：{request.identity.login}", what=f"{ROLES[role]} {account.name}",
-                     after={"類別": ROLES[role], "縣市": account.county_code or "", "姓名": account.name,
-                            "Email": account.email, "狀態": STATUS_LABELS[PENDING]})
+        _audit_created(request, account)
         request.session.flash(f"已建立帳號「{account.login}」，設定密碼信已寄至 {account.email}。", "info")
         return HTTPFound(location=request.resource_url(request.root, "officials"))
 
@@ -168,6 +165,14 @@ def officials(request):
     return {**values, "page_title": "建立帳號", "staff": staff, "roles": dict(OFFICIAL_ROLES),
             "status_labels": STATUS_LABELS, "county_names": county_names,
             "link_hours": tokens.LIFETIME_HOURS}
+
+
+def _audit_created(request, account) -> None:
+    role = ROLES[account.role]
+    audit.record(request, "account.create", account.login, f"{role}；建立者：{request.identity.login}",
+                 what=f"{role} {account.name}",
+                 after={"類別": role, "縣市": account.county_code or "", "姓名": account.name,
+                        "Email": account.email, "狀態": STATUS_LABELS[PENDING]})
 
 
 # 停用 / 啟用 officials ---------------------------------------------------------------------
