@@ -62,14 +62,52 @@ def captcha_code(testapp) -> str:
     return testapp.get("/test-captcha-code").json["code"]
 
 
+FACTOR_PAGES = ("/login-code", "/login-enrol")
+
+
 def login(testapp, login_id, password=PASSWORD, *, captcha=None, status=None):
-    """Log in through the real form and captcha; returns the response."""
+    """Log in through the real form and captcha, and through the second step (code, or
+    enrolment on an official's first login) when the account has one.
+
+    Returns the response of the last step (a 302 to the landing page once logged in);
+    ``status`` is checked against it as webtest would."""
     page = testapp.get("/login")
     form = page.forms["login-form"]
     form["login"] = login_id
     form["password"] = password
     form["captcha"] = captcha if captcha is not None else captcha_code(testapp)
-    return form.submit("submit", status=status)
+    response = form.submit("submit", status="*")
+    if response.status_int == 302 and response.headers["Location"].endswith(FACTOR_PAGES):
+        response = pass_factor(testapp, response.follow())
+    return _expect(response, status)
+
+
+def pass_factor(testapp, page, code=None):
+    """Submit the code (or enrolment) form of a factor page, with a valid code by default."""
+    form = page.forms["factor-form"]
+    form["code"] = code if code is not None else factor_code(testapp)
+    return form.submit("submit", status="*")
+
+
+def factor_code(testapp) -> str:
+    """A valid code for the half-logged-in (or enrolling) account, from the test-only hook."""
+    return testapp.get("/test-factor-code").json["code"]
+
+
+def _expect(response, status):
+    import webtest
+
+    if status == "*":
+        return response
+    if status is None:
+        ok = response.status_int < 400
+    elif isinstance(status, (list, tuple)):
+        ok = response.status_int in status
+    else:
+        ok = response.status_int == int(status)
+    if not ok:
+        raise webtest.AppError(f"Bad response: {response.status} (not {status})\n{response.text[:500]}")
+    return response
 
 
 def csrf_token(testapp) -> str:
@@ -108,7 +146,8 @@ def screenshot(page, name: str) -> Path:
 
 
 def browser_login(page, base_url: str, login_id: str, password: str = PASSWORD):
-    """Log in through the real page, reading the captcha through the test-only hook."""
+    """Log in through the real page, reading the captcha (and, for an account with a second
+    factor, the code) through the test-only hooks."""
     page.goto(base_url + "/login")
     page.wait_for_function("document.querySelector('img.captcha-image').complete")
     code = page.evaluate("async () => (await (await fetch('/test-captcha-code')).json()).code")
@@ -117,6 +156,11 @@ def browser_login(page, base_url: str, login_id: str, password: str = PASSWORD):
     page.fill("input[name=captcha]", code)
     page.click("button[name=submit]")
     page.wait_for_load_state("networkidle")
+    if page.url.split("?")[0].endswith(FACTOR_PAGES):
+        code = page.evaluate("async () => (await (await fetch('/test-factor-code')).json()).code")
+        page.fill("#factor-form input[name=code]", code)
+        page.click("#factor-form button[name=submit]")
+        page.wait_for_load_state("networkidle")
 
 
 def mail_link(settings, to=None, path="/confirm"):

@@ -84,3 +84,41 @@ def test_register_works_without_javascript(browser, live_server, world, portal, 
         assert page.inner_text("#login-preview") == "010301_hsu01"
     finally:
         context.close()
+
+
+def test_an_official_enrols_the_second_factor_and_the_back_office_pages_are_accessible(
+        page, live_server, world, portal):
+    """First login of an administrator: the enrolment page (QR code, recovery codes) by hand,
+    then the code page on a second login, then the account back-office pages (axe on each)."""
+    page.goto(live_server + "/login")
+    page.wait_for_function("document.querySelector('img.captcha-image').complete")
+    code = page.evaluate("async () => (await (await fetch('/test-captcha-code')).json()).code")
+    page.fill("input[name=login]", world["admin"])
+    page.fill("input[name=password]", "Counsel2024ok")
+    page.fill("input[name=captcha]", code)
+    page.click("button[name=submit]")
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("/login-enrol")
+    assert page.locator("svg[role=img]").count() == 1
+    assert page.locator("#recovery-codes li").count() == 10
+    screenshot(page, "factor-enrol")
+    code = page.evaluate("async () => (await (await fetch('/test-factor-code')).json()).code")
+    page.fill("#factor-form input[name=code]", code)
+    page.click("#factor-form button[name=submit]")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#current-unit").count() == 1
+    with portal() as root:
+        assert root["accounts"][world["admin"]].totp_secret is not None
+    page.click("#logout-button")
+    page.wait_for_load_state("networkidle")
+    browser_login(page, live_server, world["admin"])  # the code page this time
+    assert page.locator("#current-unit").count() == 1
+    for path in ("/two-factor", "/officials", "/helpdesk?q=013601", "/helpdesk?unit=013601",
+                 "/helpdesk-account?login=013601_a001", "/factor-resets", "/audit-log?event=factor"):
+        page.goto(live_server + path)
+        page.wait_for_load_state("networkidle")
+        assert page.locator("h1").count() == 1, path
+    page.goto(live_server + "/officials")
+    page.click("#staff-ntpc_gov button")
+    page.wait_for_load_state("networkidle")
+    assert "已停用帳號" in page.content()

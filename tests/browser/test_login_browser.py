@@ -40,3 +40,27 @@ def test_login_menu_dropdown_works_without_cdn(page, live_server):
     page.on("request", lambda r: requests.append(r.url))
     page.reload()
     assert requests and all(url.startswith(live_server) for url in requests)
+
+
+def test_a_county_official_logs_in_with_the_code_page(page, live_server, world, portal):
+    browser_login(page, live_server, world["county"])  # enrols on the way
+    page.click("#logout-button")
+    page.wait_for_load_state("networkidle")
+    page.goto(live_server + "/login")
+    page.wait_for_function("document.querySelector('img.captcha-image').complete")
+    code = page.evaluate("async () => (await (await fetch('/test-captcha-code')).json()).code")
+    page.fill("input[name=login]", world["county"])
+    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=captcha]", code)
+    page.click("button[name=submit]")
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("/login-code")
+    page.fill("#factor-form input[name=code]", "000000")
+    page.click("#factor-form button[name=submit]")
+    page.wait_for_load_state("networkidle")
+    assert "驗證碼錯誤" in page.locator("#form-errors").inner_text()
+    code = page.evaluate("async () => (await (await fetch('/test-factor-code')).json()).code")
+    page.fill("#factor-form input[name=code]", code)
+    page.click("#factor-form button[name=submit]")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#current-unit").inner_text() == world["county"]

@@ -42,9 +42,16 @@ def step_5_captcha_used(root, registry):
         root.captcha_used = UsedCaptchas()
 
 
+def step_6_factor_resets(root, registry):
+    """The second-factor reset requests (the helpdesk asks, an administrator approves)."""
+    if getattr(root, "factor_resets", None) is None:
+        root.factor_resets = OOBTree()
+
+
 def includeme(config):
     config.add_evolution_step(CONCERN, 1, "the accounts folder", step_1_accounts)
     config.add_evolution_step(CONCERN, 2, "rate-limit and lockout counts", step_2_throttle)
     config.add_evolution_step(CONCERN, 3, "the audit log", step_3_audit_log)
     config.add_evolution_step(CONCERN, 4, "e-mail link records", step_4_account_tokens)
     config.add_evolution_step(CONCERN, 5, "used captcha ids", step_5_captcha_used)
+    config.add_evolution_step(CONCERN, 6, "second-factor reset requests", step_6_factor_resets)

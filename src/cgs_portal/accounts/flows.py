@@ -5,10 +5,15 @@ each other.
 """
 from __future__ import annotations
 
+from pyramid.csrf import new_csrf_token
+from pyramid.httpexceptions import HTTPFound
+from pyramid.security import remember
+
 from ..resources.root import get_app_root
-from . import audit, mails, passwords, throttle, tokens
+from ..security import new_session_id
+from . import audit, factor, mails, passwords, throttle, tokens
 from .captcha import check_code
-from .models import unit_login
+from .models import STATUS_LABELS, unit_login
 from .units import find_unit
 
 FORM = "cgs_portal:templates/accounts/form.pt"
@@ -36,6 +41,25 @@ def landing_url(request, account, came_from=None) -> str:
     if came_from and came_from.startswith("/") and not came_from.startswith("//"):
         return request.application_url + came_from
     return request.resource_url(root)
+
+
+def complete_login(request, account, came_from=None, *, detail: str = "") -> HTTPFound:
+    """Start a fresh session for ``account`` and send it where it should land.
+
+    Called once every step is proven: the password (and, for a factor account, the code).
+    """
+    root = get_app_root(request)
+    throttle.password_succeeded(root, account.login)
+    response = HTTPFound(location=landing_url(request, account, came_from))
+    request.session.invalidate()  # rotate the session on login
+    sid = new_session_id()
+    account.start_session(sid, request.clock.now())
+    if account.uses_factor:
+        request.session[factor.FACTOR_KEY] = sid
+    response.headers.extend(remember(request, account.login, sid=sid))
+    new_csrf_token(request)
+    audit.record(request, "login.ok", account.login, detail, root=root)
+    return response
 
 
 def start_email_change(request, account, new_email, *, keep_sid):
@@ -115,11 +139,14 @@ def set_personal_id(request, account, personal_id: str) -> str:
 def reset_account(request, account, unit, reason: str, note: str) -> None:
     """帳號重置: disable the unit's account, tell its holder, record who did it and why."""
     full_reason = reason + (f"；{note}" if note else "")
+    before = account.status
     account.disable(request.clock.now(), full_reason)
     if account.email:
         mails.reset_notice(request, account, unit.name, reason)
     audit.record(request, "account.reset", account.login,
-                 f"{unit.code} {unit.name}；原因：{full_reason}；操作者：{request.identity.login}")
+                 f"{unit.code} {unit.name}；原因：{full_reason}；操作者：{request.identity.login}",
+                 unit=unit.code, what=f"{unit.code} {unit.name}", before={"狀態": STATUS_LABELS[before]},
+                 after={"狀態": STATUS_LABELS[account.status]})
 
 
 def register_unit_account(request, data):

@@ -3,18 +3,17 @@ from __future__ import annotations
 
 import colander
 import deform
-from pyramid.csrf import new_csrf_token
 from pyramid.httpexceptions import HTTPFound
-from pyramid.security import forget, remember
+from pyramid.security import forget
 from pyramid.view import view_config
 
 from ..forms import CSRFSchema, bounded_text, field_errors
 from ..resources import PortalRoot
 from ..resources.root import get_app_root
-from ..security import Perm, new_session_id
-from . import audit, throttle
+from ..security import Perm
+from . import audit, factor, throttle
 from .captcha import check_code
-from .flows import landing_url
+from .flows import complete_login
 from .models import PENDING, find_account
 from .passwords import MAX_LENGTH, verify_password
 from .schemas import captcha_node
@@ -96,7 +95,13 @@ def authenticate(request, appstruct) -> dict:
         return {"error": _failed(request, root, login, captcha_ok)}
     if not account.can_log_in:
         return {"error": refusal(account)}
-    return {"response": _log_in(request, root, account)}
+    came_from = request.params.get("came_from")
+    if account.uses_factor:
+        throttle.password_succeeded(root, account.login)
+        factor.start_pending(request, account, came_from)
+        page = "login-code" if account.totp_secret else "login-enrol"
+        return {"response": HTTPFound(location=request.resource_url(request.root, page))}
+    return {"response": complete_login(request, account, came_from)}
 
 
 def _failed(request, root, login, captcha_ok) -> str:
@@ -121,19 +126,6 @@ def refusal(account) -> str:
     if not account.is_active:
         return "此帳號已停用（帳號重置）。請至「新建帳號」重新註冊，或聯繫系統客服。"
     return "信箱變更尚未確認：請至新信箱點選確認連結後再登入。"
-
-
-def _log_in(request, root, account) -> HTTPFound:
-    """Start a fresh session for ``account`` and send it where it should land."""
-    throttle.password_succeeded(root, account.login)
-    response = HTTPFound(location=landing_url(request, account, request.params.get("came_from")))
-    request.session.invalidate()  # rotate the session on login
-    sid = new_session_id()
-    account.start_session(sid, request.clock.now())
-    response.headers.extend(remember(request, account.login, sid=sid))
-    new_csrf_token(request)
-    audit.record(request, "login.ok", account.login, root=root)
-    return response
 
 
 @view_config(context=PortalRoot, name="logout", request_method="POST", permission=Perm.SITE_VIEW)

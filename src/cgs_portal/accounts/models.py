@@ -20,6 +20,8 @@ PERSONAL_ID_PATTERN = r"^[0-9a-z_]{4,8}$"
 KEEP_HASHES = 5  # previous password hashes kept (the rule looks at the last three)
 
 RESET_REASONS = ("人員異動", "信箱無法使用")
+STATUS_LABELS = {ACTIVE: "使用中", PENDING: "待開通", DISABLED: "已停用"}
+FACTOR_ROLES = ("county", "admin", "helpdesk")  # log in with a second factor (accounts.factor)
 
 
 class Account(Persistent):
@@ -31,6 +33,11 @@ class Account(Persistent):
     awaiting_email = None  # a new address waiting for its confirmation link
     disabled_reason = ""
     disabled_at = None
+    # The second factor (accounts.factor): None until enrolled.
+    totp_secret = None
+    totp_last_step = None  # the last time step whose code was accepted (no replay)
+    factor_enrolled_at = None
+    recovery_hashes = ()  # argon2 hashes of the unused recovery codes
 
     def __init__(
         self,
@@ -173,6 +180,22 @@ class Account(Persistent):
 
     def session_is_valid(self, sid: str | None) -> bool:
         return self.is_active and bool(sid) and sid in self.sessions
+
+    @property
+    def factor_required(self) -> bool:
+        """Officials, administrators and the helpdesk must log in with a second factor."""
+        return self.role in FACTOR_ROLES
+
+    @property
+    def uses_factor(self) -> bool:
+        """Logging in takes a second step: the factor is required or was turned on."""
+        return self.factor_required or self.totp_secret is not None
+
+    def enable(self, now: dt.datetime) -> None:
+        """Re-enable a disabled official: active again if a password was set, else pending."""
+        self.status = ACTIVE if self.password_hash else PENDING
+        self.disabled_reason = ""
+        self.disabled_at = None
 
 
 class Accounts(Folder):

@@ -3,7 +3,9 @@
 The session holds only the login, a per-login session id (so that a password change,
 e-mail change, reset or disablement ends every other session at once) and the time of
 the login: a session older than ``cgs.session_max_seconds`` (12 hours) is ended on the
-next request, whatever its activity — checked from the signed cookie, so a GET still
+next request, whatever its activity. An account that logs in with a second factor
+(``accounts.factor``) is the identity only of a session whose factor mark names its session
+id — checked from the signed cookie, so a GET still
 writes nothing to the database. Measured on the real clock (``clock.wall_seconds``), as
 Pyramid's idle timeout is, not on the portal's pinnable date clock.
 Authorization is the ACLs of the resources.
@@ -15,6 +17,7 @@ from pyramid.authorization import ACLHelper, Authenticated, Everyone
 
 from ..clock import wall_seconds
 from ..security import user_principal
+from .factor import FACTOR_KEY
 from .models import SESSION_MAX_AGE, find_account
 
 LOGIN_AT = "cgs.login_at"
@@ -47,7 +50,9 @@ class PortalSecurityPolicy:
         if userid:
             stored = find_account(request, userid)
             sid = request.session.get("cgs.sid")
-            if stored is not None and stored.session_is_valid(sid):
+            if stored is not None and stored.session_is_valid(sid) and (
+                not stored.uses_factor or request.session.get(FACTOR_KEY) == sid
+            ):  # a factor account's session counts only once its second step was passed
                 account = stored
         request.__dict__["cgs_identity"] = account
         return account

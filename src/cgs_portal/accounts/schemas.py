@@ -367,3 +367,50 @@ class OfficialSchema(CSRFSchema):
         if value["role"] == "county" and value["county_code"] not in root["counties"]:
             exc["county_code"] = "縣市政府承辦人須選擇所屬縣市。"
             raise exc
+
+
+# The second factor ------------------------------------------------------------------------
+MSG_CODE = "請輸入驗證器 App 顯示的 6 位數字，或一組復原碼。"
+
+
+def _factor_code(title="驗證碼"):
+    return _text(
+        title, max_length=40, max_err=MSG_CODE, missing_msg=MSG_CODE,
+        widget=deform.widget.TextInputWidget(autocomplete="one-time-code"),
+        description="驗證器 App（如 Google Authenticator、Microsoft Authenticator）顯示的 6 位數字",
+    )
+
+
+class FactorCodeSchema(CSRFSchema):
+    """The code step of the login, and the confirmations of 兩步驟驗證 changes."""
+
+    code = _factor_code()
+
+
+class OfficialStatusSchema(CSRFSchema):
+    """停用 / 啟用 an official's account (建立帳號's list)."""
+
+    login = _text("帳號", widget=deform.widget.HiddenWidget(), max_length=40,
+                  validator=colander.Regex(OFFICIAL_LOGIN, msg="帳號不正確。"))
+    action = _text("動作", widget=deform.widget.HiddenWidget(), max_length=10,
+                   validator=colander.OneOf(("disable", "enable"), msg_err="動作不正確。"))
+    reason = _text("原因", missing="", max_length=200, max_err="原因請在 200 字以內。")
+
+
+class AccountActionSchema(CSRFSchema):
+    """A helpdesk action on one account (resend the activation mail, unlock)."""
+
+    login = _text("帳號", widget=deform.widget.HiddenWidget(), max_length=40)
+    note = _text("備註（來電者等）", missing="", max_length=200, max_err="備註請在 200 字以內。")
+
+
+class FactorResetRequestSchema(CSRFSchema):
+    login = _text("帳號", max_length=40, missing_msg="請輸入要重設兩步驟驗證的帳號。")
+    reason = _text("原因（如何確認本人身分、遺失手機等）", max_length=200, max_err="原因請在 200 字以內。",
+                   missing_msg="請說明原因。", multiline=True, widget=deform.widget.TextAreaWidget(rows=2))
+
+
+class FactorResetDecisionSchema(CSRFSchema):
+    request_id = _text("申請編號", widget=deform.widget.HiddenWidget(), max_length=40)
+    decision = _text("決定", widget=deform.widget.HiddenWidget(), max_length=10,
+                     validator=colander.OneOf(("approve", "reject"), msg_err="決定不正確。"))
