@@ -164,6 +164,7 @@ def includeme(config):
     config.include(".accounts.throttle")  # its own evolve concern (the flat event tree)
     config.include(".reporting")
     config.include(".statistics")
+    config.include(".admin")
     config.add_static_view("static", "cgs_portal:static", cache_max_age=3600)
     config.add_static_view("deform_static", "deform:static", cache_max_age=3600)
     config.add_tween("cgs_portal.site.headers.security_headers_tween_factory")
