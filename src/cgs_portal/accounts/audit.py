@@ -31,6 +31,9 @@ EVENTS = {
     "account.create": "建立帳號",
     "account.disable": "停用帳號",
     "account.lookup": "帳號查詢",
+    "desk.state": "管理者設定填報狀態",
+    "desk.bulk": "管理者批次設定填報狀態",
+    "desk.amendments": "批次審核修改申請",
 }
 
 
