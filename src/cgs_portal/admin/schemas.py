@@ -71,3 +71,13 @@ class BulkDecision(colander.MappingSchema):
     reports = Reports(validator=colander.Length(min=1, max=500, min_err="請勾選要處理的申請。"))
     decision = colander.SchemaNode(colander.String(), validator=colander.OneOf(("approve", "refuse")))
     note = colander.SchemaNode(colander.String(), missing="", validator=bounded_text(500, multiline=True))
+
+
+FIELD_LABELS = {"m": "月份", "action": "動作", "reason": "原因", "until": "截止日期", "kind": "作業",
+                "scope": "範圍", "codes": "單位代碼", "confirm": "確認", "digest": "確認", "csrf_token": "表單"}
+
+
+def message(invalid: colander.Invalid) -> str:
+    """One short zh-Hant message for a refused form (never echoing what was posted)."""
+    names = sorted({key.split(".")[0] for key in invalid.asdict()})
+    return "表單內容有誤，請檢查：" + "、".join(FIELD_LABELS.get(n, "其他欄位") for n in names[:8]) + "。"

@@ -11,7 +11,7 @@ from ...counties import COUNTIES
 from ...resources import PortalRoot
 from ...resources.root import get_app_root
 from ...security import Perm
-from .. import desk, extensions
+from .. import desk, extensions, schemas
 from ..schemas import BulkPost
 
 PREVIEW = "cgs_portal:templates/admin/preview.pt"
@@ -23,7 +23,7 @@ SHOWN_ITEMS = 300
 def desk_page(request):
     today = request.clock.today()
     return {"page_title": "填報狀態管理", "counties": sorted(COUNTIES.items()),
-            "current": "%04d-%02d" % calendar.current_filing_month(today),
+            "current": extensions.month_key(*calendar.current_filing_month(today)),
             "extensions": extensions.listing(get_app_root(request)), "county_names": COUNTIES,
             "nation": extensions.NATION, "roc_date": calendar.roc_date,
             "roc_month_label": calendar.roc_month_label, "roc_datetime": calendar.roc_datetime}
@@ -37,7 +37,7 @@ def desk_post(request):
     try:
         data = BulkPost().deserialize(dict(request.POST))
     except colander.Invalid as invalid:
-        request.session.flash("；".join(invalid.asdict().values()), "error")
+        request.session.flash(schemas.message(invalid), "error")
         return back
     counties = get_app_root(request)["counties"]
     plan = desk.plan(counties, data, request.clock.today())

@@ -16,7 +16,7 @@ from ...reporting.schemas import YearQuery, read
 from ...resources import Unit
 from ...resources.root import get_app_root
 from ...security import Perm
-from .. import dashboard, desk
+from .. import dashboard, desk, schemas
 from ..schemas import ACTIONS, StatePost
 
 ACCOUNT_STATES = {ACTIVE: "使用中", PENDING: "待開通", DISABLED: "已停用"}
@@ -52,7 +52,7 @@ def set_state(request):
         done = desk.set_state(unit, data["m"], data["action"], data["reason"], data["until"],
                               request.identity.login, request.clock.now())
     except colander.Invalid as invalid:
-        request.session.flash("；".join(invalid.asdict().values()), "error")
+        request.session.flash(schemas.message(invalid), "error")
     except rules.Refused as refused:
         request.session.flash(refused.message, "error")
     else:
