@@ -87,7 +87,7 @@ def amendment_queue(request):
     pending = queue.pending(get_app_root(request), filters, request.clock.today())
     return {"page_title": "申請修改審核", "pending": pending, "days": amendment_days(request),
             "filters": filters, "counties": sorted(COUNTIES.items()), "levels": LEVELS,
-            "m_key": "%04d-%02d" % filters["m"] if filters["m"] else "",
+            "m_key": f"{filters['m'][0]:04d}-{filters['m'][1]:02d}" if filters["m"] else "",
             "roc_datetime": calendar.roc_datetime, "roc_date": calendar.roc_date}
 
 
