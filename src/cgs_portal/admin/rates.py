@@ -80,9 +80,18 @@ def _date(moment) -> dt.date | None:
     return moment.date() if isinstance(moment, dt.datetime) else moment
 
 
+_FINAL = frozenset({workflow.SUBMITTED, workflow.SUBMITTED_NO_CASES, workflow.EXEMPT,
+                    workflow.AMENDMENT_REQUESTED})
+
+
 def classify(open_in_month: bool, entry, year: int, month: int, today: dt.date, due: dt.date) -> Cell:
     """The rate category of one unit-month from its ledger entry (None: never written)."""
-    state = ledger.state_on(entry, year, month, today)
+    if entry is None:
+        state = workflow.date_state(year, month, today)
+    elif entry.state in _FINAL:  # effective_state returns these stored states unchanged
+        state = entry.state
+    else:
+        state = ledger.state_on(entry, year, month, today)
     filed = entry is not None and entry.kind is not None
     if not open_in_month:
         return Cell(OUTSIDE if filed else CLOSED, state)
@@ -98,19 +107,29 @@ def classify(open_in_month: bool, entry, year: int, month: int, today: dt.date, 
     return Cell(category, state, entry.kind == "no_cases", amendment, entry.filed_at)
 
 
+FIELDS = ("expected", "on_time", "late", "no_cases", "not_filed", "amendment", "exempt", "outside")
+_SLOT = {name: i for i, name in enumerate(FIELDS)}
+
+
+def _count(counts: list, cell: Cell) -> None:
+    """Add one cell to a list of the eight counts (in ``FIELDS`` order)."""
+    category = cell.category
+    if category in (ON_TIME, LATE, NOT_FILED):
+        counts[0] += 1
+        counts[_SLOT[category]] += 1
+        counts[3] += cell.no_cases
+        counts[5] += cell.amendment
+    elif category == EXEMPT:
+        counts[6] += 1
+    elif category == OUTSIDE:
+        counts[7] += 1
+
+
 def tally_of(cells) -> Tally:
-    tally = Tally()
+    counts = [0] * len(FIELDS)
     for cell in cells:
-        if cell.category in (ON_TIME, LATE, NOT_FILED):
-            tally.expected += 1
-            setattr(tally, cell.category, getattr(tally, cell.category) + 1)
-            tally.no_cases += cell.no_cases
-            tally.amendment += cell.amendment
-        elif cell.category == EXEMPT:
-            tally.exempt += 1
-        elif cell.category == OUTSIDE:
-            tally.outside += 1
-    return tally
+        _count(counts, cell)
+    return Tally(*counts)
 
 
 @dataclass
@@ -170,18 +189,25 @@ def compute_county(county, ay: int, today: dt.date) -> CountyYear:
             entries[(code, year, month)] = entry
     dues = {ym: extensions.deadline(county, county.code, *ym) for ym in months}
     result = CountyYear(county.code, county.name, ay)
-    result.by_month = {ym: Tally() for ym in months}
-    result.by_level = {ym: {} for ym in months}
+    by_month = {ym: [0] * len(FIELDS) for ym in months}
+    by_level: dict = {ym: {} for ym in months}
+    first, last = dt.date(*months[0], 1), dt.date(months[-1][0], months[-1][1], 28)
     for unit in county.values():
         cells = {}
+        always = ((unit.opened_on is None or unit.opened_on <= first)
+                  and (unit.closed_on is None or unit.closed_on >= last))
         for ym in months:
-            cell = classify(unit.is_open_in(*ym), entries.get((unit.code, *ym)), *ym, today, dues[ym])
+            open_in = always or unit.is_open_in(*ym)
+            cell = classify(open_in, entries.get((unit.code, *ym)), *ym, today, dues[ym])
             cells[ym] = cell
-            one = tally_of([cell])
-            result.by_month[ym] += one
-            result.by_level[ym].setdefault(unit.level, Tally())
-            result.by_level[ym][unit.level] += one
+            _count(by_month[ym], cell)
+            level = by_level[ym].get(unit.level)
+            if level is None:
+                level = by_level[ym][unit.level] = [0] * len(FIELDS)
+            _count(level, cell)
         result.units.append(UnitYear(unit.code, unit.name, unit.level, cells))
+    result.by_month = {ym: Tally(*c) for ym, c in by_month.items()}
+    result.by_level = {ym: {lv: Tally(*c) for lv, c in levels.items()} for ym, levels in by_level.items()}
     return result
 
 

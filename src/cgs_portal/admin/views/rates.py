@@ -2,7 +2,7 @@
 dashboard (the county's own address) and the .xlsx of every table."""
 from __future__ import annotations
 
-from pyramid.httpexceptions import HTTPNotFound
+from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.renderers import render_to_response
 from pyramid.view import view_config
 
@@ -78,3 +78,13 @@ def download(request, page, where: str, tables: dict):
     else:
         raise HTTPNotFound()
     return xlsx_response(data, f"{where}填報率_{page['ay']}學年度_{page['m_key']}_{table}.xlsx")
+
+
+@view_config(context=PortalRoot, name="my-county", permission=Perm.MEMBER)
+def my_county(request):
+    """A county official's menu entry: to their county's dashboard (others: to the home page)."""
+    counties = get_app_root(request)["counties"]
+    code = getattr(request.identity, "county_code", None)
+    if request.identity.role == "county" and code in counties:
+        return HTTPFound(location=request.resource_url(counties[code]))
+    return HTTPFound(location=request.resource_url(request.root))
