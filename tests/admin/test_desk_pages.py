@@ -91,8 +91,7 @@ def test_reopen_a_county_month_with_a_preview(testapp, world, portal, clock):
     with portal() as root:
         assert root["counties"]["65000"]["013501"].filing_deadline(2024, 9, dt.date(2024, 10, 20)) == dt.date(2024, 10, 31)
     again = confirm.submit()  # a double submit applies nothing
-    assert again.status_int == 302
-    assert "已經套用過" in again.follow().text or "再確認" in again.text
+    assert again.status_int == 302 and "已經套用過" in again.follow().text
     assert len(events(portal, "desk.bulk")) == 1
 
 
@@ -140,4 +139,4 @@ def test_bad_bulk_input_gets_a_message(testapp, world):
                  {"kind": "extend", "m": "2024-09", "scope": "99999", "until": "2024-12-01", "reason": "x"},
                  {"kind": "zzz", "m": "bad", "reason": ""}):
         page = testapp.post("/desk", {"csrf_token": token, **data}).follow()
-        assert page.html.select(".alert-danger, .alert-warning, .alert") , data
+        assert page.html.select(".alert-danger"), data
