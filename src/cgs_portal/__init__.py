@@ -173,6 +173,7 @@ def includeme(config):
     config.include("cgs_portal.statistics.views.history")
     config.include(".statistics.views.query")
     config.include(".statistics.views.records")
+    config.include(".admin")
     config.add_static_view("static", "cgs_portal:static", cache_max_age=3600)
     config.add_static_view("deform_static", "deform:static", cache_max_age=3600)
     config.add_tween("cgs_portal.site.headers.security_headers_tween_factory")

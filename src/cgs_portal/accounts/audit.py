@@ -58,6 +58,9 @@ EVENTS = {
     "factor.reset.request": "申請重設兩步驟驗證",
     "factor.reset.approve": "核准重設兩步驟驗證",
     "factor.reset.reject": "駁回重設兩步驟驗證",
+    "desk.state": "管理者設定填報狀態",
+    "desk.bulk": "管理者批次設定填報狀態",
+    "desk.amendments": "批次審核修改申請",
 }
 
 

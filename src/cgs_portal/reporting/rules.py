@@ -12,6 +12,7 @@ from BTrees.OOBTree import OOBTree
 from pyramid.traversal import find_root
 
 from .. import calendar
+from ..admin import extensions
 from ..contacts import OFFICE
 from . import workflow
 
@@ -48,8 +49,11 @@ def check_fileable(unit, year: int, month: int, today: dt.date) -> None:
             f"{label} 的填報尚未開放：自 {calendar.roc_date(opens)} 起可提前填報。",
             f"目前應填報的月份是 {calendar.roc_month_label(*calendar.current_filing_month(today))}，"
             "請至「當期填報」。", code="not_open")
+    if state == workflow.EXEMPT:
+        raise Refused(f"{label} 已由管理者設定為「無需填報」，該月份不需填報。", code="exempt")
     current_ay = calendar.current_academic_year(today)
-    if ay != current_ay and state != workflow.AMENDMENT_OPEN:
+    extended = extensions.is_extended(unit, unit.county_code, year, month, today)
+    if ay != current_ay and state != workflow.AMENDMENT_OPEN and not extended:
         raise Refused(
             f"{label} 不屬於本學年度（{current_ay}學年度），無法於線上補填或修改。",
             office_advice(), code="other_year")
@@ -87,6 +91,25 @@ def check_amendable(unit, year: int, month: int, today: dt.date) -> None:
     if state not in workflow.FILED:
         raise Refused(f"{label} 尚未填報，不需申請修改。", "請直接至「當期填報」或「逾期補填」填報。",
                       code="not_filed")
+
+
+ADMIN_REFUSALS = {
+    "admin_exempt": "只有尚未填報的月份可以設定為「無需填報」；已填報的月份請先撤銷填報。",
+    "admin_reopen": "只有已填報的月份可以開放重新填報。",
+    "admin_record_paper": "此月份已填報或不需填報，不能再登錄紙本填報；如需更正請先撤銷填報。",
+    "admin_record_no_cases": "此月份已填報或不需填報，不能再登錄無個案及服務；如需更正請先撤銷填報。",
+    "admin_revert": "只有已填報、開放修改中或「無需填報」的月份可以撤銷。",
+}
+
+
+def check_admin_event(report, event: str, today: dt.date) -> None:
+    """Raise ``Refused`` (in words) when the workflow table does not allow ``event`` now."""
+    allowed, _target = workflow.TRANSITIONS[event]
+    state = workflow.effective_state(report, report.year, report.month, today)
+    if state not in allowed:
+        label = calendar.roc_month_label(report.year, report.month)
+        raise Refused(f"{label} 目前為「{workflow.STATE_LABELS.get(state, state)}」：{ADMIN_REFUSALS[event]}",
+                      code="state")
 
 
 def check_serial(report, posted) -> None:

@@ -21,6 +21,7 @@ SUBMITTED = "submitted"
 SUBMITTED_NO_CASES = "submitted_no_cases"
 AMENDMENT_REQUESTED = "amendment_requested"
 AMENDMENT_OPEN = "amendment_open"
+EXEMPT = "exempt"  # set by an administrator: the unit need not file this month
 
 STATE_LABELS = {
     NOT_DUE: "尚未開放",
@@ -30,6 +31,7 @@ STATE_LABELS = {
     SUBMITTED_NO_CASES: "已填報（無個案及服務）",
     AMENDMENT_REQUESTED: "申請修改審核中",
     AMENDMENT_OPEN: "開放修改中",
+    EXEMPT: "無需填報",
 }
 FILED = frozenset({SUBMITTED, SUBMITTED_NO_CASES})
 DATE_STATES = frozenset({NOT_DUE, OPEN, OVERDUE})
@@ -42,10 +44,18 @@ EVENT_LABELS = {
     "approve_amendment": "核准修改",
     "refuse_amendment": "不核准修改",
     "expire_amendment": "修改期限屆滿",
+    "admin_exempt": "管理者設定無需填報",
+    "admin_reopen": "管理者開放重新填報",
+    "admin_record_paper": "管理者登錄紙本填報",
+    "admin_record_no_cases": "管理者登錄無個案及服務",
+    "admin_revert": "管理者撤銷填報",
 }
+ADMIN_EVENTS = ("admin_exempt", "admin_reopen", "admin_record_paper", "admin_record_no_cases", "admin_revert")
 
-# event -> (states it may start from, state it leads to; FILED_BEFORE = the earlier filing's state)
+# event -> (states it may start from, state it leads to; FILED_BEFORE = the earlier filing's state,
+# BY_DATE = the state the calendar gives a month nobody has filed)
 FILED_BEFORE = "filed_before"
+BY_DATE = "by_date"
 TRANSITIONS: dict[str, tuple[frozenset, str]] = {
     "file": (FILEABLE, SUBMITTED),
     "file_no_cases": (FILEABLE, SUBMITTED_NO_CASES),
@@ -53,6 +63,12 @@ TRANSITIONS: dict[str, tuple[frozenset, str]] = {
     "approve_amendment": (frozenset({AMENDMENT_REQUESTED}), AMENDMENT_OPEN),
     "refuse_amendment": (frozenset({AMENDMENT_REQUESTED}), FILED_BEFORE),
     "expire_amendment": (frozenset({AMENDMENT_OPEN}), FILED_BEFORE),
+    # The administrators' events (the workflow desk): each names the states it may start from.
+    "admin_exempt": (DATE_STATES, EXEMPT),
+    "admin_reopen": (FILED, AMENDMENT_OPEN),
+    "admin_record_paper": (DATE_STATES | {AMENDMENT_OPEN}, SUBMITTED),
+    "admin_record_no_cases": (DATE_STATES | {AMENDMENT_OPEN}, SUBMITTED_NO_CASES),
+    "admin_revert": (FILED | {EXEMPT, AMENDMENT_OPEN}, BY_DATE),
 }
 
 
@@ -135,6 +151,8 @@ def fire(report, event: str, now: dt.datetime, by: str, reason: str = "", *, tod
         raise TransitionError(f"{event} is not allowed from {current}")
     if target == FILED_BEFORE:
         target = filed_state(report)
+    elif target == BY_DATE:
+        target = date_state(report.year, report.month, today)
     step = Transition(event, current, target, now, by, reason)
     report.state = target
     report.history.append(step)

@@ -14,6 +14,7 @@ from persistent.list import PersistentList
 from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow, Authenticated, Everyone
 
 from .. import calendar
+from ..admin import extensions
 from ..reporting import ledger, rules, workflow
 from ..reporting.models import Amendment, Filing
 from ..security import Perm, county_principal, role_principal, unit_principal
@@ -180,14 +181,14 @@ class Unit(Folder):
         """Until when month (year, month) may be filed, as every page and mail says it."""
         report = self.report(year, month)
         if report is None:
-            return calendar.FilingWindow(year, month).due
+            return extensions.deadline(self, self.county_code, year, month)
         return report.filing_deadline(today)
 
     def month_state(self, year: int, month: int, today: dt.date) -> str:
         """The workflow state of month (year, month) today, whether or not it has a report."""
         report = self.report(year, month)
         if report is None:
-            return workflow.date_state(year, month, today)
+            return extended_state(self, year, month, workflow.date_state(year, month, today), today)
         return report.state_on(today)
 
     @property
@@ -234,6 +235,7 @@ class MonthlyReport(Persistent):
     # Defaults for reports created before these attributes existed.
     filing = None  # the current Filing
     amendment = None  # the latest Amendment
+    reverted = None  # filings an administrator undid (admin_revert), oldest first
     serial = 0  # bumped by every write a form may race with (double submit, two tabs)
     uploads = None
 
@@ -250,14 +252,21 @@ class MonthlyReport(Persistent):
         return calendar.roc_month_label(self.year, self.month)
 
     def state_on(self, today: dt.date) -> str:
-        return workflow.effective_state(self, self.year, self.month, today)
+        state = workflow.effective_state(self, self.year, self.month, today)
+        return extended_state(unit_of(self), self.year, self.month, state, today)
 
     def filing_deadline(self, today: dt.date) -> dt.date:
         """Until when this month may be filed: an approved amendment's end while it is open,
-        else the filing window's due date (the 10th of the next month; later is late)."""
+        else the filing window's due date (the 10th of the next month, or a deadline extension
+        of the workflow desk; later is late)."""
         if self.state_on(today) == workflow.AMENDMENT_OPEN:
             return self.amendment.open_until
-        return calendar.FilingWindow(self.year, self.month).due
+        return self._due()
+
+    def _due(self) -> dt.date:
+        unit = unit_of(self)
+        return extensions.deadline(self, unit.county_code if unit is not None else None,
+                                   self.year, self.month)
 
     def file(self, upload, who: str, now: dt.datetime, today: dt.date) -> Filing:
         """File this month with the rows of ``upload`` (a validated Upload)."""
@@ -271,7 +280,7 @@ class MonthlyReport(Persistent):
         unit = unit_of(self)
         workflow.settle(self, today, now)
         rules.check_fileable(unit, self.year, self.month, today)
-        late = self.filing is None and calendar.FilingWindow(self.year, self.month).is_overdue(today)
+        late = self.filing is None and today > self._due()
         kind = "cases" if upload is not None else "no_cases"
         filing = Filing(kind, now, who, late, upload=upload, serial=self.serial + 1)
         if self.state_on(today) == workflow.AMENDMENT_OPEN:
@@ -332,6 +341,65 @@ class MonthlyReport(Persistent):
             del tree[self._queue_key()]
         self._record()
         return amendment
+
+    # The administrators' events (the workflow desk): each requires a reason, fires its row of
+    # the one workflow table (which names the states it may start from) and ends with _record().
+
+    def admin_exempt(self, reason: str, who: str, now: dt.datetime) -> None:
+        """「無需填報」: the unit need not file this month (closed or merged that month)."""
+        self._admin("admin_exempt", reason, who, now)
+
+    def admin_reopen(self, until: dt.date, reason: str, who: str, now: dt.datetime) -> None:
+        """Open a filed month for re-filing until ``until`` (the filing stays valid if not refiled)."""
+        if until is None or until < now.date():
+            raise rules.Refused("請指定今天或之後的開放截止日期。", code="until")
+        self._admin("admin_reopen", reason, who, now,
+                    f"開放重新填報至 {calendar.roc_date(until)}", record=False)
+        amendment = Amendment(reason.strip(), now, who)
+        amendment.decided_at, amendment.decided_by = now, who
+        amendment.decision, amendment.decision_note, amendment.open_until = "approved", reason.strip(), until
+        self.amendment = amendment
+        self._record()
+
+    def admin_record(self, kind: str, reason: str, who: str, now: dt.datetime) -> Filing:
+        """Record a paper filing (``kind`` "paper") or a no-cases month on the unit's behalf."""
+        event = {"paper": "admin_record_paper", "no_cases": "admin_record_no_cases"}[kind]
+        unit = unit_of(self)
+        if unit is not None and not unit.is_open_in(self.year, self.month):
+            raise rules.Refused(f"本單位於 {self.title} 尚未設立或已停辦，不能登錄填報。", code="closed")
+        late = self.filing is None and now.date() > self._due()
+        filing = Filing(kind, now, who, late, serial=self.serial + 1)
+        if self.state_on(now.date()) == workflow.AMENDMENT_OPEN and self.amendment is not None:
+            self.amendment.outcome = "refiled"
+        self._admin(event, reason, who, now, record=False)
+        self.ensure_containers()
+        self.filings.append(filing)
+        self.filing = filing
+        self._record()
+        return filing
+
+    def admin_revert(self, reason: str, who: str, now: dt.datetime) -> None:
+        """Undo a mistaken filing or exemption: the month returns to its date-derived state; the
+        filing is kept (``reverted``) and the step stays in the history."""
+        self._admin("admin_revert", reason, who, now, record=False)
+        if self.filing is not None:
+            self.reverted = PersistentList(self.reverted or ())
+            self.reverted.append(self.filing)
+            self.filings.remove(self.filing)
+            self.filing = None
+        self._record()
+
+    def _admin(self, event, reason, who, now, note="", record=True):
+        reason = (reason or "").strip()
+        if not reason:
+            raise rules.Refused("請說明原因：每一項管理者變更都必須記錄原因。", code="reason")
+        today = now.date()
+        workflow.settle(self, today, now)
+        rules.check_admin_event(self, event, today)
+        workflow.fire(self, event, now, who, f"{note}；{reason}" if note else reason, today=today)
+        self.serial += 1
+        if record:
+            self._record()
 
     def _record(self):
         """Rewrite this report's entry in its county's ledger; every transition method ends
@@ -418,6 +486,14 @@ class TemplateVersion(Persistent):
     @property
     def title(self):
         return self.label
+
+
+def extended_state(unit, year: int, month: int, state: str, today: dt.date) -> str:
+    """A month past its 10th but inside a deadline extension is 填報中, not 逾期未填."""
+    if state == workflow.OVERDUE and unit is not None and extensions.is_extended(
+            unit, unit.county_code, year, month, today):
+        return workflow.OPEN
+    return state
 
 
 def report_key(year: int, month: int) -> str:

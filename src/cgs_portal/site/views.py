@@ -18,6 +18,10 @@ def home(request):
     account = request.identity
     if account is None:
         return login_page(request)
+    if request.has_permission(Perm.STATS_NATIONAL):  # national administrators land on the rates
+        from ..admin.views.rates import home_for_admin
+
+        return home_for_admin(request)
     return {"account": account, "page_title": "首頁"}
 
 

@@ -7,12 +7,17 @@ from pyramid.renderers import render
 from pyramid.view import view_config
 
 from ... import calendar
+from ...accounts import audit
+from ...admin import queue
+from ...admin.schemas import BulkDecision, QueueFilter
+from ...counties import COUNTIES
 from ...mail import send_mail
 from ...resources import PortalRoot, Unit, unit_of
 from ...resources.root import get_app_root
 from ...security import Perm
+from ...workbook.levels import LEVELS
 from .. import months, rules, workflow
-from ..schemas import AmendmentDecision, AmendmentRequest
+from ..schemas import AmendmentDecision, AmendmentRequest, read
 from . import tabs, who
 
 DECISION_MAILS = {
@@ -78,14 +83,33 @@ def amendment_days(request) -> int:
 @view_config(context=PortalRoot, name="amendments", renderer="cgs_portal:templates/reporting/queue.pt",
              permission=Perm.REPORT_ADMIN)
 def amendment_queue(request):
-    pending = []
-    for _key, report in rules.queue(get_app_root(request)).items():
-        unit = unit_of(report)
-        pending.append({"unit": unit, "report": report, "amendment": report.amendment,
-                        "path": f"{unit.__parent__.code}/{unit.code}/{report.__name__}",
-                        "filing": report.filing})
+    filters = read(QueueFilter(), request.params)
+    pending = queue.pending(get_app_root(request), filters, request.clock.today())
     return {"page_title": "申請修改審核", "pending": pending, "days": amendment_days(request),
+            "filters": filters, "counties": sorted(COUNTIES.items()), "levels": LEVELS,
+            "m_key": f"{filters['m'][0]:04d}-{filters['m'][1]:02d}" if filters["m"] else "",
             "roc_datetime": calendar.roc_datetime, "roc_date": calendar.roc_date}
+
+
+@view_config(context=PortalRoot, name="amendments-bulk", request_method="POST", permission=Perm.REPORT_ADMIN)
+def amendment_bulk(request):
+    """Decide every ticked request at once (the queue's bulk form)."""
+    try:
+        data = BulkDecision().deserialize({**dict(request.POST), "reports": request.POST.getall("reports")})
+    except colander.Invalid:
+        request.session.flash("請勾選要處理的申請，並選擇核准或不核准。", "error")
+        return HTTPFound(location=request.resource_url(request.root, "amendments"))
+    reports = [r for r in (report_at(request, path) for path in data["reports"]) if r is not None]
+    decided, skipped = queue.decide_many(reports, data["decision"] == "approve", data["note"], who(request),
+                                         request.clock.now(), amendment_days(request))
+    for report, amendment in decided:
+        notify_decision(request, report, amendment)
+    audit.record(request, "desk.amendments", who(request),
+                 f"{data['decision']} {len(decided)}: " + ",".join(unit_of(r).code + "/" + r.__name__ for r, _a in decided))
+    verb = "核准" if data["decision"] == "approve" else "不核准"
+    request.session.flash(f"已{verb} {len(decided)} 件修改申請" + (f"；{skipped} 件已處理過，未變更" if skipped else "") + "。",
+                          "info")
+    return HTTPFound(location=request.resource_url(request.root, "amendments"))
 
 
 @view_config(context=PortalRoot, name="amendments", request_method="POST", permission=Perm.REPORT_ADMIN)
@@ -115,6 +139,7 @@ def report_at(request, path):
     county_code, unit_code, key = path.split("/")
     county = get_app_root(request)["counties"].get(county_code)
     unit = county.get(unit_code) if county is not None else None
+    unit = unit if hasattr(unit, "report") else None
     ym = calendar.parse_month(key)
     return unit.report(*ym) if unit is not None and ym is not None else None
 

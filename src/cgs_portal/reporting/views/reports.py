@@ -41,7 +41,13 @@ def year_view(request):
 
 @view_config(context=Unit, permission=Perm.UNIT_STATUS)
 def unit_home(request):
-    """A unit's own address shows its year of filing states."""
+    """A unit's own address shows its year of filing states; officials (county, national) see
+    the unit's page of the back office (admin.views.units)."""
+    account = request.identity
+    if account is not None and account.role != "unit":
+        from ...admin.views.units import unit_page
+
+        return unit_page(request)
     return HTTPFound(location=request.resource_url(request.context, "year"))
 
 
