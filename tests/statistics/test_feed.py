@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from stats_fixture import OCT, SEP, SEP_SERVICES
 from stats_helpers import TAIPEI, file_rows, reopen
 

@@ -6,7 +6,6 @@ concerns list their generated downloads there with ``config.add_document_link``.
 from __future__ import annotations
 
 from ..resources import PortalRoot
-from ..security import Perm
 
 
 def add_document_link(config, label: str, name: str, description: str = ""):
