@@ -1,11 +1,9 @@
-"""The shell's page directives (menus, banners, document links) and honest 'coming' pages.
+"""The shell's page directives (menus, banners, document links).
 
 The public pages Q&A, 操作文件下載 and 線上諮詢 are the content concern's (``content.views``);
 concerns list their generated downloads there with ``config.add_document_link``.
 """
 from __future__ import annotations
-
-from ..resources import PortalRoot
 
 
 def add_document_link(config, label: str, name: str, description: str = ""):
@@ -21,29 +19,9 @@ def document_links(request):
     ]
 
 
-# Pages of the guides' menus whose feature is not built yet: (name, title, permission, what).
-COMING: dict[str, tuple[str, str, str]] = {
-}
-
-
-def coming_view(title, what):
-    def view(request):
-        return {"page_title": title, "what": what}
-
-    return view
-
-
 def includeme(config):
     from .layout import add_layout_banner, add_role_menu_item
 
     config.add_directive("add_role_menu_item", add_role_menu_item)
     config.add_directive("add_layout_banner", add_layout_banner)
     config.add_directive("add_document_link", add_document_link)
-    for name, (title, permission, what) in COMING.items():
-        config.add_view(
-            coming_view(title, what),
-            context=PortalRoot,
-            name=name,
-            renderer="cgs_portal:templates/site/coming.pt",
-            permission=permission,
-        )
