@@ -26,9 +26,11 @@ run: install
 ## make test: system packages for browser and storage tests, then the whole suite.
 ## The suite starts (and always stops) a ZEO server and a throw-away PostgreSQL cluster itself
 ## (session fixtures in tests/conftest.py); CGS_REQUIRE_SERVERS=1 makes a missing one a failure.
+## Two pytest-xdist workers use both cores (each starts its own servers on free loopback ports).
+TEST_WORKERS ?= 2
 test: install browser-deps server-deps
 	$(BIN)/ruff check src tests $(wildcard bench)
-	CGS_REQUIRE_SERVERS=1 $(BIN)/pytest
+	CGS_REQUIRE_SERVERS=1 $(BIN)/pytest -n $(TEST_WORKERS)
 
 # Debian's chromium and CJK fonts for the headless browser tests (installed when missing).
 browser-deps:

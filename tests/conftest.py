@@ -28,6 +28,12 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("storage", STORAGES, indirect=True)
 
 
+def pytest_sessionfinish(session, exitstatus):
+    from support import stop_shared_chromium
+
+    stop_shared_chromium()
+
+
 def pytest_collection_modifyitems(session, config, items):
     """Count the tests that want a ZEO storage: the session's server serves one each."""
     wanted = sum(1 for item in items

@@ -220,3 +220,28 @@ def write_ini(folder, name: str = "test.ini", *, demo: bool = False,
     path = folder / name
     path.write_text("\n".join(lines) + "\n" + textwrap.dedent(extra))
     return str(path)
+
+
+_PLAYWRIGHT: dict = {}
+
+
+def shared_chromium(executable: str, args: list[str]):
+    """The test process's one headless Chromium (started on first use, stopped at session end
+    by ``stop_shared_chromium``): every copy of the browser fixtures shares it."""
+    if "browser" not in _PLAYWRIGHT:
+        from playwright.sync_api import sync_playwright
+
+        playwright = sync_playwright().start()
+        _PLAYWRIGHT["playwright"] = playwright
+        _PLAYWRIGHT["browser"] = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=args)
+    return _PLAYWRIGHT["browser"]
+
+
+def stop_shared_chromium():
+    browser = _PLAYWRIGHT.pop("browser", None)
+    playwright = _PLAYWRIGHT.pop("playwright", None)
+    if browser is not None:
+        browser.close()
+    if playwright is not None:
+        playwright.stop()

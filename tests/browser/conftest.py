@@ -164,12 +164,11 @@ class AuditedBrowser:
 def browser():
     if not (shutil.which(CHROMIUM) or os.path.exists(CHROMIUM)):
         pytest.fail(f"{CHROMIUM} is missing: run `make test`, which installs Debian's chromium")
-    from playwright.sync_api import sync_playwright
+    from support import shared_chromium
 
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield AuditedBrowser(chromium)
-        chromium.close()
+    # One Playwright per process: modules outside tests/browser load these fixtures too, and a
+    # second sync_playwright() inside the first one's loop is refused.
+    yield AuditedBrowser(shared_chromium(CHROMIUM, CHROMIUM_ARGS))
 
 
 @pytest.fixture(autouse=True)

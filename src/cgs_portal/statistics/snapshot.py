@@ -64,7 +64,7 @@ def save(holder, path: str) -> None:
             if os.path.exists(tmp):
                 os.unlink(tmp)
             raise
-    holder.snapshot_written = time.time()
+    holder.snapshot_written = time.monotonic()  # when this process last wrote it (age only)
 
 
 def save_quietly(holder, path: str) -> None:
