@@ -18,6 +18,11 @@ def test_demo_files_a_year_for_the_demo_units(testapp, world, portal):
         lines = load_demo_filings(root, now, full_units={"013601"})
         assert "monthly reports" in lines[0]
         assert load_demo_filings(root, now) == []  # once
+        from cgs_portal.reporting import ledger  # the dashboard and statistics read the ledger
+
+        for county in root["counties"].values():
+            assert ledger.differences(county) == []
+        assert len(list(ledger.entries(root["counties"]["65000"], "013601"))) == 12
     app_clock = testapp.app.registry.cgs_clock
     app_clock.set_now(now)
     login(testapp, world["unit"])

@@ -136,3 +136,4 @@ def _file(unit, year, month, rng, teachers, schools, full):
     report.filings.append(filing)
     report.filing = filing
     report.serial = 1
+    report._record()  # the county ledger, as every real transition writes it
