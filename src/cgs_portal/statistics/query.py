@@ -181,34 +181,65 @@ def _column_codes(index, units, table: TableDef, query: Query):
 # -- the cube ---------------------------------------------------------------------------------------
 
 class _Frame:
-    """The selected rows of one query as aligned arrays (g, p, r, c, s, weight, entity)."""
+    """The selected rows of one query as aligned arrays (g, p, r, c, s, weight, entity).
+
+    ``p`` is always the month's position in the query's month list; a merged layout reads
+    it through ``merged()`` (every p 0). ``entity`` (students, teachers) belongs to one unit,
+    so the group ``g`` is a function of it.
+    """
 
     def __init__(self, g, p, r, c, s, w, entity, n_entities):
         self.g, self.p, self.r, self.c, self.s, self.w = g, p, r, c, s, w
         self.entity, self.n_entities = entity, n_entities
 
+    def __len__(self):
+        return len(self.g)
+
+    def shaped(self, monthly: bool, one_column: bool) -> _Frame:
+        """The same rows with every month in one period and/or every column in one."""
+        zeros = np.zeros(len(self.g), np.int32)
+        return _Frame(self.g, self.p if monthly else zeros, self.r, zeros if one_column else self.c,
+                      self.s, self.w, self.entity, self.n_entities)
+
+
+#: bit position of a power of two ``x`` (< 2**36) by ``x % 37``: 2 is a primitive root mod 37
+_BIT_OF_MOD37 = np.zeros(37, np.int64)
+for _k in range(36):
+    _BIT_OF_MOD37[(1 << _k) % 37] = _k
+
 
 def _expand(masks: np.ndarray, codes) -> tuple[np.ndarray, np.ndarray]:
-    """(row positions, row index of the code) for every code bit set in ``masks``."""
-    pos, rows = [], []
-    for i, code in enumerate(codes):
-        hit = np.flatnonzero((masks >> code) & 1)
-        pos.append(hit)
-        rows.append(np.full(len(hit), i, np.int32))
-    if not pos:
+    """(row positions, row index of the code) for every code bit set in ``masks``.
+
+    Peels the lowest set bit of every non-zero mask per pass: as many passes as the largest
+    number of codes on one row (a few), each over the rows that still have bits left.
+    """
+    row_of_code = _code_lut(codes, 64)
+    pos = np.flatnonzero(masks)
+    m = masks[pos].astype(np.int64)
+    out_pos, out_rows = [], []
+    while len(m):
+        low = m & -m
+        r = row_of_code[_BIT_OF_MOD37[low % 37]]
+        hit = r >= 0
+        out_pos.append(pos[hit])
+        out_rows.append(r[hit])
+        m ^= low
+        left = m != 0
+        pos, m = pos[left], m[left]
+    if not out_pos:
         return np.zeros(0, np.int64), np.zeros(0, np.int32)
-    return np.concatenate(pos), np.concatenate(rows)
+    return np.concatenate(out_pos), np.concatenate(out_rows).astype(np.int32)
 
 
 def _case_frame(index, table, query, units, gid, lo, lut, col_codes, row_codes):
     st = index.cases
     unit, ym = st.view("unit"), st.view("ym")
-    keep = st.live().copy()
-    if not len(keep):
+    if not st.size:
         return None
-    keep &= units[unit] if len(units) else False
     p_all = _lookup(ym, lo, lut)
-    keep &= p_all >= 0
+    keep = (p_all >= 0) & st.live()
+    keep &= units[unit] if len(units) else False
     if query.staff:
         keep &= _member(st.view("staff"), query.staff)
     grade = st.view("grade")
@@ -226,13 +257,13 @@ def _case_frame(index, table, query, units, gid, lo, lut, col_codes, row_codes):
         keep &= st.view("case_status") == 1
     sel = np.flatnonzero(keep)
     if table.field == "main" and table.id.upper() == "I":
-        main = st.view("main")[sel].astype(np.int32)
+        main = st.view("main")[sel].astype(np.int64)
         one = np.left_shift(1, main)
-        sub = st.view("sub")[sel]
+        sub = st.view("sub")[sel].astype(np.int64)
         masks = one if query.category == "main" else sub if query.category == "sub" else one | sub
         pos, r = _expand(masks, row_codes)
     elif table.multi:
-        pos, r = _expand(st.view(table.field)[sel].astype(np.int64), row_codes)
+        pos, r = _expand(st.view(table.field)[sel], row_codes)
     else:
         r_all = _code_lut(row_codes)[st.view(table.field)[sel]]
         pos = np.flatnonzero(r_all >= 0)
@@ -249,10 +280,9 @@ def _case_frame(index, table, query, units, gid, lo, lut, col_codes, row_codes):
 def _service_frame(index, table, query, units, gid, lo, lut, col_codes, row_codes):
     st = index.services
     unit, ym = st.view("unit"), st.view("ym")
-    keep = st.live().copy()
-    keep &= units[unit] if len(units) else False
     p_all = _lookup(ym, lo, lut)
-    keep &= p_all >= 0
+    keep = (p_all >= 0) & st.live()
+    keep &= units[unit] if len(units) else False
     if query.staff:
         keep &= _member(st.view("staff"), query.staff)
     c_all = _code_lut(col_codes)[st.view("target")]
@@ -274,11 +304,10 @@ def _service_frame(index, table, query, units, gid, lo, lut, col_codes, row_code
 def _teacher_frame(index, table, query, units, gid, lo, lut, row_codes):
     parts = []
     for st in (index.cases, index.services):
-        keep = st.live().copy()
         unit = st.view("unit")
-        keep &= units[unit] if len(units) else False
         p_all = _lookup(st.view("ym"), lo, lut)
-        keep &= p_all >= 0
+        keep = (p_all >= 0) & st.live()
+        keep &= units[unit] if len(units) else False
         r_all = _code_lut(row_codes)[st.view("staff")]
         keep &= r_all >= 0
         if query.staff:
@@ -290,55 +319,111 @@ def _teacher_frame(index, table, query, units, gid, lo, lut, row_codes):
     return _Frame(g, p, r, zeros, zeros, None, t, len(index.teachers))
 
 
-def _distinct(keys: np.ndarray) -> np.ndarray:
-    """The sorted distinct values (sort + neighbour compare: faster than ``np.unique`` here)."""
-    if not len(keys):
-        return keys.astype(np.int64)
-    keys = np.sort(keys)
-    return keys[np.r_[True, keys[1:] != keys[:-1]]]
-
-
-def _with_totals(base: np.ndarray) -> np.ndarray:
-    """(G, P, R, C, S) sums → each axis gets a last 'total' slot (sums)."""
-    out = base
-    for axis in range(base.ndim):
-        out = np.concatenate([out, out.sum(axis=axis, keepdims=True)], axis=axis)
+def _with_totals(base: np.ndarray, always=(2, 4)) -> np.ndarray:
+    """A last 'total' slot (sums) on every axis of more than one leaf, and on the ``always``
+    axes (groups and rows: their 合計 line is shown even for one group or row); an axis of
+    one leaf keeps its one slot, which index -1 then reads as its own total."""
+    nd = base.ndim
+    grow = [n != 1 or axis in always for axis, n in enumerate(base.shape)]
+    out = np.empty(tuple(n + int(g) for n, g in zip(base.shape, grow, strict=True)), np.int64)
+    out[tuple(slice(0, n) for n in base.shape)] = base
+    for axis in range(nd):
+        if not grow[axis]:
+            continue
+        # fill the axis' total slot: full extent on the axes already done, leaves on the others
+        src = tuple(slice(None) if a < axis else slice(0, base.shape[a]) for a in range(nd))
+        dst = src[:axis] + (-1,) + src[axis + 1:]
+        out[dst] = out[src].sum(axis=axis)
     return out
 
 
-def _visits(frame: _Frame, shape) -> np.ndarray:
+# A cube is stored in the order (S, C, G, P, R): the small sex and column axes outermost, so
+# every sum and copy runs over long contiguous stretches (a by-unit cube has thousands of
+# groups; with (G, P, R, C, S) order its innermost runs were 2 long and the totals alone
+# cost ~100 ms). Callers get a (G, P, R, C, S) view of it.
+_GPRCS = (2, 3, 4, 1, 0)  # the axes of the stored (S, C, G, P, R) cube in (G, P, R, C, S) order
+
+
+def _cube_of(flat: np.ndarray, shape, weights=None) -> np.ndarray:
+    """Cell counts (or weight sums) of flat (S, C, G, P, R) cell numbers, with totals, as a
+    (G+1, P+1, R+1, C+1, S+1) view."""
     ng, np_, nr, nc, ns = shape
-    flat = (((frame.g.astype(np.int64) * np_ + frame.p) * nr + frame.r) * nc + frame.c) * ns + frame.s
     size = ng * np_ * nr * nc * ns
-    counts = np.bincount(flat, weights=frame.w, minlength=size)[:size]
-    return _with_totals(counts.astype(np.int64).reshape(shape))
+    counts = np.bincount(flat, weights=weights, minlength=size)[:size]
+    return _with_totals(counts.astype(np.int64).reshape(ns, nc, ng, np_, nr)).transpose(_GPRCS)
+
+
+def _cell(shape, g, p, r, c, s) -> np.ndarray:
+    """The flat (S, C, G, P, R) cell number of aligned arrays."""
+    ng, np_, nr, nc, _ns = shape
+    return (((s.astype(np.int64) * nc + c) * ng + g) * np_ + p) * nr + r
+
+
+def _zero_cube(shape) -> np.ndarray:
+    return _cube_of(np.zeros(0, np.int64), shape)
+
+
+def _visits(frame: _Frame, shape) -> np.ndarray:
+    return _cube_of(_cell(shape, frame.g, frame.p, frame.r, frame.c, frame.s), shape, frame.w)
+
+
+def _one_per_key(periods: np.ndarray, keys: np.ndarray, size: int, n_periods: int) -> np.ndarray:
+    """A mask with exactly one True per distinct (period, key); keys < size.
+
+    Per period, every row writes its position into ``owner[key]``; the row whose position
+    survived is its key's one representative (whichever writer won). O(rows), no sort: the
+    buffer is reused from period to period (only the slots just written are read back).
+    """
+    n = len(keys)
+    out = np.zeros(n, bool)
+    if not n:
+        return out
+    owner = np.empty(size, np.int32)
+    if n_periods == 1:
+        chunks = [None]
+        order = None
+    else:
+        order = np.argsort(periods.astype(np.int16), kind="stable")  # small ints: radix sort
+        bounds = np.r_[0, np.cumsum(np.bincount(periods, minlength=n_periods))]
+        chunks = [(bounds[i], bounds[i + 1]) for i in range(n_periods) if bounds[i + 1] > bounds[i]]
+    for chunk in chunks:
+        idx = None if chunk is None else order[chunk[0]:chunk[1]]
+        k = keys if idx is None else keys[idx]
+        mine = np.arange(len(k), dtype=np.int32)
+        owner[k] = mine
+        won = owner[k] == mine
+        if idx is None:
+            out = won
+        else:
+            out[idx[won]] = True
+    return out
 
 
 def _persons(frame: _Frame, shape) -> np.ndarray:
-    """Distinct entities per cell; totals over R (and the grand total) distinct, others summed."""
+    """Distinct entities per cell; totals over R (and the grand total) distinct, others summed.
+
+    Every entity counts in one column of a period: its largest (grade, sex) code there.
+    """
     ng, np_, nr, nc, ns = shape
     n_ent = max(frame.n_entities, 1)
-    ent = (frame.g.astype(np.int64) * np_ + frame.p) * n_ent + frame.entity
-    cs = (frame.c * ns + frame.s).astype(np.int32)
-    # every entity counts in one column: its largest (grade, sex) code in the period
-    keys = np.sort(ent * (nc * ns) + cs)
-    if len(keys):
-        last = np.r_[keys[1:] // (nc * ns) != keys[:-1] // (nc * ns), True]
-        col_ent, col_cs = keys[last] // (nc * ns), keys[last] % (nc * ns)
+    entity = frame.entity.astype(np.int64)
+    pe = frame.p.astype(np.int64) * n_ent + entity  # (period, entity)
+    best = np.full(np_ * n_ent, -1, np.int16)  # per (period, entity): its column, -1 absent
+    if nc * ns > 1:
+        np.maximum.at(best, pe, (frame.c * ns + frame.s).astype(np.int16))
     else:
-        col_ent = col_cs = np.zeros(0, np.int64)
-    pairs = _distinct(ent * nr + frame.r)
-    pair_ent, pair_r = pairs // nr, pairs % nr
-    pair_cs = col_cs[np.searchsorted(col_ent, pair_ent)] if len(pairs) else pair_ent
-    gp = pair_ent // n_ent  # = g * np_ + p
-    size = ng * np_ * nr * nc * ns
-    flat = (gp * nr + pair_r) * (nc * ns) + pair_cs
-    base = np.bincount(flat, minlength=size)[:size].reshape(shape).astype(np.int64)
-    out = _with_totals(base)
-    # the R total: distinct entities (not the sum over rows)
-    gp_e = col_ent // n_ent
-    small = np.bincount(gp_e * (nc * ns) + col_cs, minlength=ng * np_ * nc * ns)[: ng * np_ * nc * ns]
-    rtot = _with_totals(small.reshape(ng, np_, 1, nc, ns).astype(np.int64))
+        best[pe] = 0
+    group_of = np.zeros(n_ent, np.int64)
+    group_of[entity] = frame.g  # an entity belongs to one unit, so to one group
+    one = _one_per_key(frame.p, entity * nr + frame.r, n_ent * nr, np_)
+    cs = best[pe[one]]
+    out = _cube_of(_cell(shape, frame.g[one], frame.p[one], frame.r[one], cs // ns, cs % ns), shape)
+    # the R total: each entity once per period, in its column
+    present = np.flatnonzero(best >= 0)
+    cs = best[present]
+    total_shape = (ng, np_, 1, nc, ns)
+    rtot = _cube_of(_cell(total_shape, group_of[present % n_ent], present // n_ent, 0, cs // ns, cs % ns),
+                    total_shape)
     out[:, :, -1, :, :] = rtot[:, :, 0, :, :]
     return out
 
@@ -368,23 +453,27 @@ def _status_cube(index, units, gid, months, monthly, ng, np_) -> np.ndarray:
     p_cols = np.broadcast_to(np.arange(len(yms)) if monthly else np.zeros(len(yms), np.int64), missing.shape)
     miss_flat = g_rows[missing].astype(np.int64) * np_ + p_cols[missing]
     base[:, :, r_lut[NOT_FILED]] += np.bincount(miss_flat, minlength=ng * np_)[: ng * np_].reshape(ng, np_)
-    return _with_totals(base.reshape(ng, np_, nr, 1, 1))
-
-
+    return _with_totals(base.reshape(1, 1, ng, np_, nr)).transpose(_GPRCS)
 
 
 def cube(index: StatsIndex, table: TableDef, query: Query, scope: Scope, measure: str,
-         months=None, monthly=None):
-    """The (G+1, P+1, R+1, C+1, S+1) cube of ``measure`` (last slot of every axis: total)."""
+         months=None, monthly=None, memo: dict | None = None):
+    """The (G+1, P+1, R+1, C+1, S+1) cube of ``measure`` (last slot of every axis: total).
+
+    ``memo`` (one per ``run``) keeps the scope's units and groups and each month set's
+    selected rows, so the 人數 cube of the suppression, the merged total of a monthly 人數
+    and the previous year reuse them instead of scanning the columns again.
+    """
     months = tuple(months if months is not None else query.months)
     monthly = (query.layout == "monthly") if monthly is None else monthly
-    units = _unit_mask(index, scope, table.family)
-    group = "none" if scope.kind == "unit" else query.group
-    gid, group_labels = _groups(index, units, group)
-    lo, lut = _period_lut(months, monthly)
+    memo = {} if memo is None else memo
+    if "units" not in memo:
+        units = _unit_mask(index, scope, table.family)
+        group = "none" if scope.kind == "unit" else query.group
+        memo["units"] = (units, group, *_groups(index, units, group), _column_codes(index, units, table, query))
+    units, group, gid, group_labels, (col_codes, col_labels) = memo["units"]
     row_codes = [c for c, _label in table.row_codes
                  if not (table.source == "teachers" and query.staff and c not in query.staff)]
-    col_codes, col_labels = _column_codes(index, units, table, query)
     ng, np_ = len(group_labels), (len(months) if monthly else 1)
     nr, nc = len(row_codes), len(col_codes)
     ns = 2 if table.sex else 1
@@ -395,84 +484,86 @@ def cube(index: StatsIndex, table: TableDef, query: Query, scope: Scope, measure
         data = _status_cube(index, units, gid, months, monthly, ng, np_)
         meta["count"] = int(data[-1, -1, -1, -1, -1])
         return data, meta
-    if table.source == "cases":
-        frame = _case_frame(index, table, query, units, gid, lo, lut, col_codes, row_codes)
-    elif table.source == "services":
-        frame = _service_frame(index, table, query, units, gid, lo, lut, col_codes, row_codes)
-    else:
-        frame = _teacher_frame(index, table, query, units, gid, lo, lut, row_codes)
+    key = ("frame", months)
+    if key not in memo:
+        lo, lut = _period_lut(months, True)
+        if table.source == "cases":
+            memo[key] = _case_frame(index, table, query, units, gid, lo, lut, col_codes, row_codes)
+        elif table.source == "services":
+            memo[key] = _service_frame(index, table, query, units, gid, lo, lut, col_codes, row_codes)
+        else:
+            memo[key] = _teacher_frame(index, table, query, units, gid, lo, lut, row_codes)
+    frame = memo[key]
     if frame is None or not nr or not nc:
-        return _with_totals(np.zeros(shape, np.int64)), meta
-    meta["count"] = len(frame.g)
-    if group != "none" or (query.layout == "monthly" and len(query.months) > 1):
-        # these layouts show no grade columns: one column, a 12× smaller cube
-        frame.c = np.zeros(len(frame.g), np.int32)
+        return _zero_cube(shape), meta
+    meta["count"] = len(frame)
+    # grouped and monthly layouts show no grade columns: one column, a 12× smaller cube
+    one_column = group != "none" or (query.layout == "monthly" and len(query.months) > 1)
+    if one_column:
         nc = 1
         shape = (ng, np_, nr, nc, ns)
+    shaped = frame.shaped(monthly, one_column)
     if table.source == "teachers" and measure == VISITS:
         # teacher-months: distinct teachers of each month, summed over the months
-        per_month = cube(index, table, query, scope, PERSONS, months, True)[0]
-        data = per_month[:, :-1].sum(axis=1, keepdims=True) if not monthly else per_month[:, :-1]
+        per_month = cube(index, table, query, scope, PERSONS, months, True, memo)[0]
+        leaf = per_month[:, :len(months)]
+        data = leaf.sum(axis=1, keepdims=True) if not monthly else leaf
         data = np.concatenate([data, data.sum(axis=1, keepdims=True)], axis=1)
         return data, meta
     if measure == PERSONS and frame.entity is not None:
-        data = _persons(frame, shape)
+        data = _persons(shaped, shape)
         if monthly and np_ > 1:
-            merged = cube(index, table, query, scope, PERSONS, months, False)[0]
+            merged = cube(index, table, query, scope, PERSONS, months, False, memo)[0]
             data[:, -1] = merged[:, 0]
         return data, meta
-    return _visits(frame, shape), meta
+    return _visits(shaped, shape), meta
 
 
 # -- layout ---------------------------------------------------------------------------------------
 
 def _sub_slots(table: TableDef, query: Query):
     if not table.sex:
-        return [-1], ["計"], False
+        return slice(-1, None), ["計"], False
     if query.sex == "all":
-        return [0, 1, -1], ["男", "女", "計"], True
+        return slice(None), ["男", "女", "計"], True
     if query.sex == "male":
-        return [0], ["男"], False
+        return slice(0, 1), ["男"], False
     if query.sex == "female":
-        return [1], ["女"], False
-    return [-1], ["計"], False
+        return slice(1, 2), ["女"], False
+    return slice(-1, None), ["計"], False
 
 
 def _axis(labels, total_label=TOTAL):
-    """Slots of an axis: every leaf then the total (dropped when there is only one leaf)."""
+    """Slots of an axis: every leaf then the total (one slot when there is only one leaf)."""
     if len(labels) <= 1:
-        return [0], list(labels) if labels else [""], False
-    return list(range(len(labels))) + [-1], list(labels) + [total_label], True
+        return slice(0, 1), list(labels) if labels else [""], False
+    return slice(None), list(labels) + [total_label], True
 
 
 def arrange(data: np.ndarray, meta: dict, table: TableDef, query: Query, scope: Scope, months) -> list:
-    """The blocks (caption, row slots, ...) and their (rows, groups, subs) value arrays."""
-    sub_idx, sub_labels, sub_total = _sub_slots(table, query)
+    """The blocks (caption, row slots, ...) and their (rows, groups, subs) value arrays.
+
+    Only basic slicing of the cube (views), so a by-unit cube of thousands of groups is not
+    copied before the block takes its values.
+    """
+    subs, sub_labels, sub_total = _sub_slots(table, query)
     grouped = scope.kind != "unit" and query.group != "none"
     monthly = query.layout == "monthly" and len(months) > 1
     month_labels = [f"{y - 1911}年{m}月" for y, m in months]
-    row_idx, row_labels, _ = _axis(meta["rows"])
-    row_idx, row_labels = list(range(len(meta["rows"]))) + [-1], meta["rows"] + [TOTAL]
-    out = []
+    row_labels = meta["rows"] + [TOTAL]
     if not grouped:
         if monthly:
-            p_idx, p_labels, p_total = _axis(month_labels)
-            arr = data[0][p_idx][:, row_idx, -1][:, :, sub_idx].transpose(1, 0, 2)
-            out.append(("", table.rows_label, row_labels, p_labels, arr, p_total))
-        else:
-            c_idx, c_labels, c_total = _axis(meta["cols"])
-            arr = data[0, -1][row_idx][:, c_idx][:, :, sub_idx]
-            out.append(("", table.rows_label, row_labels, c_labels, arr, c_total))
-        return [(caption, rl, rows, groups, arr, gt, sub_labels, sub_total)
-                for caption, rl, rows, groups, arr, gt in out]
-    g_idx, g_labels, _g_total = _axis(meta["groups"])
-    g_idx, g_labels = list(range(len(meta["groups"]))) + [-1], meta["groups"] + [TOTAL]
+            periods, p_labels, p_total = _axis(month_labels)
+            arr = data[0, periods, :, -1, subs].transpose(1, 0, 2)
+            return [("", table.rows_label, row_labels, p_labels, arr, p_total, sub_labels, sub_total)]
+        columns, c_labels, c_total = _axis(meta["cols"])
+        arr = data[0, -1, :, columns, subs]
+        return [("", table.rows_label, row_labels, c_labels, arr, c_total, sub_labels, sub_total)]
+    g_labels = meta["groups"] + [TOTAL]
+    header = "單位" if query.group == "unit" else GROUP_HEADERS[query.group]
     periods = [(-1, "")] if not monthly else [(i, lab) for i, lab in enumerate(month_labels)] + [(-1, TOTAL)]
-    for p, label in periods:
-        arr = data[g_idx][:, p][:, row_idx][:, :, -1][:, :, sub_idx]
-        out.append((label, "單位" if query.group == "unit" else GROUP_HEADERS[query.group],
-                    g_labels, row_labels, arr, True, sub_labels, sub_total))
-    return out
+    return [(label, header, g_labels, row_labels, data[:, p, :, -1, subs], True, sub_labels, sub_total)
+            for p, label in periods]
 
 
 GROUP_HEADERS = {"county": "縣市", "level": "學制", "unit": "單位"}
@@ -486,19 +577,20 @@ def run(index: StatsIndex, query: Query, scope: Scope, threshold: int = 3) -> Re
         result.notes.append(f"{table.label}僅以人次計量。")
     with index.lock:
         result.data_version = index.version
-        data, meta = cube(index, table, query, scope, measure)
+        memo: dict = {}
+        data, meta = cube(index, table, query, scope, measure, memo=memo)
         persons = None
         protect = table.sensitive and not scope.exact
         if protect:
-            persons = data if measure == PERSONS else cube(index, table, query, scope, PERSONS)[0]
+            persons = data if measure == PERSONS else cube(index, table, query, scope, PERSONS, memo=memo)[0]
         previous = None
         if query.compare and query.layout != "monthly":
             last_year = tuple(year_month(ym_of(y, m) - 12) for y, m in query.months)
-            previous = cube(index, table, query, scope, measure, last_year)[0]
+            previous = cube(index, table, query, scope, measure, last_year, memo=memo)[0]
             prev_persons = None
             if protect:
                 prev_persons = (previous if measure == PERSONS else
-                                cube(index, table, query, scope, PERSONS, last_year)[0])
+                                cube(index, table, query, scope, PERSONS, last_year, memo=memo)[0])
     result.empty = meta["count"] == 0
     for spec, pspec, prev, pprev in zip(
             arrange(data, meta, table, query, scope, query.months),
