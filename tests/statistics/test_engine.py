@@ -1,0 +1,92 @@
+"""The engine's vector primitives against plain-Python references on random data.
+
+The hand-computed tables (test_tables.py) check the definitions; these check that the
+fast paths (bits peeled lowest-first, one representative per key through an owner array,
+the (S, C, G, P, R) cube with its totals) count exactly what a naive loop counts.
+"""
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+
+import numpy as np
+import pytest
+
+from cgs_portal.statistics import query as Q
+
+
+@pytest.fixture(params=[1, 2, 3])
+def rng(request):
+    return np.random.default_rng(request.param)
+
+
+def test_expand_lists_every_set_bit_of_the_chosen_codes(rng):
+    masks = rng.integers(0, 1 << 20, 500).astype(np.int64)
+    masks[:50] = 0
+    codes = [1, 3, 4, 7, 19]
+    pos, rows = Q._expand(masks, codes)
+    got = sorted(zip(pos.tolist(), rows.tolist(), strict=True))
+    want = sorted((i, j) for i, m in enumerate(masks.tolist()) for j, c in enumerate(codes) if m >> c & 1)
+    assert got == want
+
+
+def test_one_per_key_marks_exactly_one_row_per_distinct_period_and_key(rng):
+    n, periods = 2000, 5
+    p = rng.integers(0, periods, n).astype(np.int32)
+    keys = rng.integers(0, 300, n).astype(np.int64)
+    one = Q._one_per_key(p, keys, 300, periods)
+    chosen = list(zip(p[one].tolist(), keys[one].tolist(), strict=True))
+    assert len(chosen) == len(set(chosen)) == len(set(zip(p.tolist(), keys.tolist(), strict=True)))
+    single = Q._one_per_key(np.zeros(n, np.int32), keys, 300, 1)
+    assert sorted(keys[single].tolist()) == sorted(set(keys.tolist()))
+
+
+def test_with_totals_sums_every_grown_axis_and_keeps_one_leaf_axes(rng):
+    base = rng.integers(0, 9, (3, 1, 4, 2, 5))
+    out = Q._with_totals(base)
+    assert out.shape == (4, 1, 5, 3, 6)  # the one-leaf axis keeps its one slot
+    assert out[-1, 0, -1, -1, -1] == base.sum()
+    assert (out[:3, 0, :4, -1, :5] == base.sum(axis=3)[:, 0]).all()
+    assert (out[-1, 0, :4, :2, :5] == base.sum(axis=0)[0]).all()
+    grown = Q._with_totals(rng.integers(0, 9, (1, 1, 1, 1, 1)))
+    assert grown.shape == (1, 1, 2, 1, 2)  # groups and rows always show their 合計
+
+
+def naive_persons(g, p, r, c, s, entity, shape):
+    """Distinct entities per (g, p, r, column) with every entity in its largest (c, s) of the
+    period; the row total distinct; everything else summed."""
+    ng, np_, nr, nc, ns = shape
+    best = {}
+    for gi, pi, ci, si, e in zip(g, p, c, s, entity, strict=True):
+        best[(pi, e)] = max(best.get((pi, e), -1), ci * ns + si)
+    cells = defaultdict(set)
+    for gi, pi, ri, e in zip(g, p, r, entity, strict=True):
+        cells[(gi, pi, ri, best[(pi, e)])].add(e)
+    totals = defaultdict(set)
+    for (pi, e), cs in best.items():
+        gi = g[list(zip(p, entity, strict=True)).index((pi, e))]
+        totals[(gi, pi, cs)].add(e)
+    return cells, totals
+
+
+def test_persons_counts_what_a_naive_loop_counts(rng):
+    n, n_ent = 600, 120
+    shape = (3, 2, 4, 3, 2)
+    entity = rng.integers(0, n_ent, n)
+    unit_group = rng.integers(0, shape[0], n_ent)  # an entity belongs to one group
+    g = unit_group[entity].astype(np.int32)
+    p, r, c, s = (rng.integers(0, k, n).astype(np.int32) for k in shape[1:])
+    frame = Q._Frame(g, p, r, c, s, None, entity.astype(np.int32), n_ent)
+    out = Q._persons(frame, shape)
+    cells, totals = naive_persons(g.tolist(), p.tolist(), r.tolist(), c.tolist(), s.tolist(),
+                                  entity.tolist(), shape)
+    ng, np_, nr, nc, ns = shape
+    for gi, pi, ri, ci, si in itertools.product(*(range(k) for k in shape)):
+        assert out[gi, pi, ri, ci, si] == len(cells[(gi, pi, ri, ci * ns + si)])
+    for gi, pi, ci, si in itertools.product(range(ng), range(np_), range(nc), range(ns)):
+        assert out[gi, pi, -1, ci, si] == len(totals[(gi, pi, ci * ns + si)])
+    # the R total of a period is distinct (a student on two rows counts once), sums elsewhere
+    for gi, pi in itertools.product(range(ng), range(np_)):
+        assert out[gi, pi, -1, -1, -1] == len({e for (g2, p2, _cs), es in totals.items()
+                                               if (g2, p2) == (gi, pi) for e in es})
+    assert out[-1, 0, -1, -1, -1] == sum(len(es) for (_g, p2, _cs), es in totals.items() if p2 == 0)
