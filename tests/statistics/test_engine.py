@@ -57,7 +57,7 @@ def naive_persons(g, p, r, c, s, entity, shape):
     period; the row total distinct; everything else summed."""
     ng, np_, nr, nc, ns = shape
     best = {}
-    for gi, pi, ci, si, e in zip(g, p, c, s, entity, strict=True):
+    for pi, ci, si, e in zip(p, c, s, entity, strict=True):
         best[(pi, e)] = max(best.get((pi, e), -1), ci * ns + si)
     cells = defaultdict(set)
     for gi, pi, ri, e in zip(g, p, r, entity, strict=True):

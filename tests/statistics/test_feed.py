@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 from stats_fixture import OCT, SEP, SEP_SERVICES
@@ -79,7 +80,8 @@ def test_a_snapshot_answers_at_once_and_then_applies_what_changed(portal, world,
     with portal() as root:
         file_rows(root, "013601", 2024, 10, OCT, ())
     cold = feed.Holder()
-    assert snapshot.load_into(cold, path) and cold.ready
+    assert snapshot.load_into(cold, path) and cold.loaded_snapshot
+    assert not cold.ready  # what changed since is applied before it answers a request
     assert total(cold.index) == 6  # the snapshot as written
     for query in (Query("I", "persons", ((2024, 9),)), Query("VIII", "persons", ((2024, 9),))):
         assert (run(cold.index, query, UNIT).blocks[0].values == run(holder.index, query, UNIT).blocks[0].values).all()
@@ -101,6 +103,52 @@ def test_the_background_build_fills_the_index_from_its_own_connection(app, porta
     assert holder.ready and holder.error is None
     assert total(holder.index) == 6
     assert feed.build_in_background(db, holder) is None  # ready: nothing to do
+
+
+def test_a_loaded_snapshot_catches_up_in_the_background_and_is_written_again(app, portal, world, tmp_path):
+    from cgs_portal.statistics.views import query as views
+
+    path = str(tmp_path / "stats.npz")
+    with portal() as root:
+        file_rows(root, "013601", 2024, 9, SEP, SEP_SERVICES)
+    written = feed.Holder()
+    with portal() as root:
+        feed.refresh(written, root)
+    snapshot.save(written, path)
+    with portal() as root:  # filed after the snapshot was written
+        file_rows(root, "013601", 2024, 10, OCT, ())
+    db = app.registry._zodb_databases[""]
+    holder = feed.holder_for(db)
+    assert not holder.ready
+    views.start(db, {"cgs.stats_snapshot": path})
+    assert holder.loaded_snapshot
+    for _ in range(300):
+        if holder.ready:
+            break
+        threading.Event().wait(0.05)
+    assert holder.ready and holder.error is None and holder.applied == 1  # October only
+    assert total(holder.index, months=((2024, 10),)) == 2
+    for _ in range(100):  # the catch-up applied a filing: the snapshot was written again
+        if holder.saved_applied == 1:
+            break
+        threading.Event().wait(0.05)
+    again = feed.Holder()
+    assert snapshot.load_into(again, path)
+    assert total(again.index, months=((2024, 10),)) == 2
+    # later filings rewrite it only when the last write is older than cgs.stats_snapshot_every
+    holder.applied += 1
+    assert snapshot.maybe_save(holder, path, every=3600) is None
+    thread = snapshot.maybe_save(holder, path, every=0)
+    thread.join(30)
+    assert holder.saved_applied == holder.applied and not holder.saving
+
+
+def test_a_snapshot_keeps_keys_with_nul_and_none(tmp_path):
+    packed = snapshot._pack_strings(["a", None, "乙/3", ""])
+    assert snapshot._unpack_strings(packed, 4) == ["a", None, "乙/3", ""]
+    odd = snapshot._pack_strings(["x\x00y", None])
+    assert snapshot._unpack_strings(odd, 2) == ["x\x00y", None]
+    assert snapshot._unpack_strings(snapshot._pack_strings([]), 0) == []
 
 
 def test_one_index_per_database(app):

@@ -123,16 +123,33 @@ class Columns:
 
 
 class Ids:
-    """Dense int ids for hashable keys (students, teachers, units)."""
+    """Dense int ids for hashable keys (students, teachers, units).
+
+    ``from_keys`` (a snapshot) restores the key list only; the key -> id dict is built on
+    first use, so a cold process that only answers queries never pays for it.
+    """
 
     def __init__(self):
-        self.ids: dict = {}
+        self._ids: dict | None = {}
         self.keys: list = []
 
+    @classmethod
+    def from_keys(cls, keys: list) -> Ids:
+        out = cls()
+        out.keys, out._ids = keys, None
+        return out
+
+    @property
+    def ids(self) -> dict:
+        if self._ids is None:
+            self._ids = {key: i for i, key in enumerate(self.keys)}
+        return self._ids
+
     def __call__(self, key) -> int:
-        found = self.ids.get(key)
+        ids = self.ids
+        found = ids.get(key)
         if found is None:
-            found = self.ids[key] = len(self.keys)
+            found = ids[key] = len(self.keys)
             self.keys.append(key)
         return found
 

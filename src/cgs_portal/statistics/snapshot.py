@@ -1,12 +1,18 @@
 """A local snapshot file of the statistics index, so a cold process answers within a second.
 
-The file (setting ``cgs.stats_snapshot``) is one ``.npz``: the column arrays, and the
-dictionaries (units, student and teacher keys, spans, ledger stamps, county generations)
-as JSON in a byte array. No pickle (``allow_pickle=False``): a snapshot is data, never
-code. It is only a cache: after loading, ``feed.refresh`` diffs every county's ledger
-against the stamps in it and applies what changed since it was written, so a stale or
-old snapshot gives the same answers, only later. Written atomically (temp file + rename)
-after a background build and by ``save``.
+The file (setting ``cgs.stats_snapshot``) is one ``.npz`` of arrays: the columns, the
+student and teacher keys (their strings NUL-joined in one byte array), spans, ledger
+stamps and filing statuses; only the small metadata (units, county generations) is JSON.
+No pickle (``allow_pickle=False``): a snapshot is data, never code. Loading builds no
+key -> id dictionary (``Ids.from_keys``: built on the first filing applied), so a national
+year loads in a fraction of a second.
+
+It is only a cache: after loading, ``feed`` diffs every county whose filing generation
+moved against the stamps in it and applies what changed since it was written, so a stale
+or old snapshot gives the same answers, only later. Written atomically (temp file +
+rename) after a background build or catch-up, and again after filings were applied when
+the last write is older than ``cgs.stats_snapshot_every`` seconds (``feed.maybe_save``);
+the index is locked only while its arrays are copied.
 """
 from __future__ import annotations
 
@@ -14,15 +20,44 @@ import json
 import logging
 import os
 import tempfile
+import threading
 import time
 
 import numpy as np
 
-from .index import UnitInfo
+from .index import Ids, UnitInfo
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2
+
+
+def _pack_strings(values: list) -> np.ndarray:
+    """Strings (or None) as one byte array: NUL-joined, or JSON when a value holds a NUL."""
+    if all(v is None or (isinstance(v, str) and "\x00" not in v) for v in values):
+        nones = [i for i, v in enumerate(values) if v is None]
+        body = "\x00".join("" if v is None else v for v in values)
+        data = b"Z" + json.dumps(nones).encode() + b"\n" + body.encode("utf-8")
+    else:
+        data = b"J" + json.dumps(values, ensure_ascii=False, default=str).encode("utf-8")
+    return np.frombuffer(data, np.uint8)
+
+
+def _unpack_strings(array: np.ndarray, count: int) -> list:
+    data = bytes(array)
+    if data[:1] == b"J":
+        return json.loads(data[1:].decode("utf-8"))
+    head, _, body = data[1:].partition(b"\n")
+    values = body.decode("utf-8").split("\x00") if count else []
+    for i in json.loads(head):
+        values[i] = None
+    return values
+
+
+def _pairs(prefix: str, keys: list) -> dict:
+    """(uid, key) pairs of an ``Ids`` as an int array and packed strings."""
+    return {f"{prefix}_uid": np.array([k[0] for k in keys], np.int32),
+            f"{prefix}_key": _pack_strings([k[1] for k in keys])}
 
 
 def _meta(holder) -> dict:
@@ -33,37 +68,50 @@ def _meta(holder) -> dict:
         "dead": [index.cases.dead, index.services.dead],
         "units": [[u.code, u.name, u.county, u.level, u.family, u.opened_ym, u.closed_ym]
                   for u in index.unit_info],
-        "students": [[uid, key] for uid, key in index.students.keys],
-        "teachers": [[uid, key] for uid, key in index.teachers.keys],
-        "spans": [[uid, ym, list(c), list(s)] for (uid, ym), (c, s) in index.spans.items()],
-        "stamps": [[code, ym, stamp] for (code, ym), stamp in index.stamps.items()],
-        "status": [[uid, ym, st] for (uid, ym), st in index.status.items()],
         "generations": index.generations,
         "county_sizes": holder.county_sizes,
     }
 
 
+def _arrays(holder) -> dict:
+    """Everything but the small metadata, as arrays (copies: written outside the lock)."""
+    index = holder.index
+    arrays = {f"c_{k}": index.cases.view(k).copy() for k in index.cases.arrays}
+    arrays.update({f"s_{k}": index.services.view(k).copy() for k in index.services.arrays})
+    arrays["c_alive"] = index.cases.live().copy()
+    arrays["s_alive"] = index.services.live().copy()
+    arrays["student_unit"] = index.student_unit[: len(index.students)].copy()
+    arrays.update(_pairs("students", index.students.keys))
+    arrays.update(_pairs("teachers", index.teachers.keys))
+    spans = list(index.spans.items())
+    arrays["spans"] = np.array([(uid, ym, *c, *sv) for (uid, ym), (c, sv) in spans], np.int64).reshape(-1, 6)
+    units = index.units.ids
+    stamps = list(index.stamps.items())
+    arrays["stamps"] = np.array([(units[code], ym) for (code, ym), _v in stamps], np.int64).reshape(-1, 2)
+    arrays["stamp_text"] = _pack_strings([v for _k, v in stamps])
+    arrays["status"] = np.array([(uid, ym, st) for (uid, ym), st in index.status.items()],
+                                np.int64).reshape(-1, 3)
+    return arrays
+
+
 def save(holder, path: str) -> None:
+    """Write the snapshot; the index is locked only while it is copied, not while written."""
     index = holder.index
     with index.lock:
-        arrays = {f"c_{k}": index.cases.view(k) for k in index.cases.arrays}
-        arrays.update({f"s_{k}": index.services.view(k) for k in index.services.arrays})
-        arrays["c_alive"] = index.cases.live()
-        arrays["s_alive"] = index.services.live()
-        arrays["student_unit"] = index.student_unit[: len(index.students)]
+        arrays = _arrays(holder)
         meta = json.dumps(_meta(holder), ensure_ascii=False, default=str).encode("utf-8")
-        arrays["meta"] = np.frombuffer(meta, np.uint8)
-        folder = os.path.dirname(os.path.abspath(path))
-        os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".stats-", suffix=".npz", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                np.savez(out, **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+    arrays["meta"] = np.frombuffer(meta, np.uint8)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".stats-", suffix=".npz", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            np.savez(out, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
     holder.snapshot_written = time.monotonic()  # when this process last wrote it (age only)
 
 
@@ -93,6 +141,11 @@ def load_into(holder, path: str) -> bool:
         meta = json.loads(bytes(arrays["meta"]).decode("utf-8"))
         if meta.get("format") != FORMAT:
             return False
+        students = list(zip(arrays["students_uid"].tolist(),
+                            _unpack_strings(arrays["students_key"], len(arrays["students_uid"])), strict=True))
+        teachers = list(zip(arrays["teachers_uid"].tolist(),
+                            _unpack_strings(arrays["teachers_key"], len(arrays["teachers_uid"])), strict=True))
+        stamp_text = _unpack_strings(arrays["stamp_text"], len(arrays["stamps"]))
     except (OSError, ValueError, KeyError) as error:
         log.warning("statistics snapshot %s unreadable (%s): building instead", path, error)
         return False
@@ -100,27 +153,53 @@ def load_into(holder, path: str) -> bool:
     with index.lock:
         _fill(index.cases, arrays, "c", *[meta["sizes"][0], meta["dead"][0]])
         _fill(index.services, arrays, "s", *[meta["sizes"][1], meta["dead"][1]])
-        for row in meta["units"]:
-            index.units(row[0])
-            index.unit_info.append(UnitInfo(*row))
-        for uid, key in meta["students"]:
-            index.students((uid, key))
-        for uid, key in meta["teachers"]:
-            index.teachers((uid, key))
+        index.unit_info = [UnitInfo(*row) for row in meta["units"]]
+        index.units = Ids.from_keys([row[0] for row in meta["units"]])
+        index.students = Ids.from_keys(students)
+        index.teachers = Ids.from_keys(teachers)
         index.student_unit = np.array(arrays["student_unit"], np.int32)
         if not len(index.student_unit):
             index.student_unit = np.zeros(1024, np.int32)
-        index.spans = {(uid, ym): (tuple(c), tuple(s)) for uid, ym, c, s in meta["spans"]}
-        index.stamps = {(code, ym): stamp for code, ym, stamp in meta["stamps"]}
-        index.status = {(uid, ym): st for uid, ym, st in meta["status"]}
+        spans = arrays["spans"].tolist()
+        index.spans = {(uid, ym): ((c0, c1), (s0, s1)) for uid, ym, c0, c1, s0, s1 in spans}
+        codes = index.units.keys
+        index.stamps = {(codes[uid], ym): text
+                        for (uid, ym), text in zip(arrays["stamps"].tolist(), stamp_text, strict=True)}
+        status = arrays["status"]
+        index.status = {(uid, ym): st for uid, ym, st in status.tolist()}
         index.generations = dict(meta["generations"])
         holder.county_sizes = dict(meta["county_sizes"])
         keys: dict = {}
-        for code, ym in index.stamps:
-            county = index.unit_info[index.units.ids[code]].county if code in index.units.ids else None
-            if county is not None:
-                keys.setdefault(county, set()).add((code, ym))
+        county_of = [u.county for u in index.unit_info]
+        for uid, ym in arrays["stamps"].tolist():
+            keys.setdefault(county_of[uid], set()).add((codes[uid], ym))
         holder.county_keys = keys
         index.version += 1
-        holder.ready = True
+        index.units_version += 1
+        index._status_cache = (index.version, status[:, 0].copy(), status[:, 1].copy(), status[:, 2].copy())
+        holder.loaded_snapshot = True  # not ``ready``: what changed since is applied first
+        holder.saved_applied = holder.applied
     return True
+
+
+def maybe_save(holder, path: str, every: float) -> threading.Thread | None:
+    """Rewrite the snapshot in a thread when filings were applied since the last write and
+    that write is older than ``every`` seconds (so a restart has little to catch up)."""
+    if not path or holder.applied == holder.saved_applied:
+        return None
+    with holder.lock:
+        if holder.saving or time.monotonic() - holder.snapshot_written < every:
+            return None
+        holder.saving = True
+        applied = holder.applied
+
+    def work():
+        try:
+            save_quietly(holder, path)
+            holder.saved_applied = applied
+        finally:
+            holder.saving = False
+
+    thread = threading.Thread(target=work, name="cgs-stats-snapshot", daemon=True)
+    thread.start()
+    return thread

@@ -1,12 +1,15 @@
 """The .xlsx of a statistics result: the table as shown (suppressed cells 「<3」) and the query.
 
-openpyxl in write-only mode (rows are streamed to the file, never held as cells), text
-cells neutralised against formula injection, dates in 民國. No web, no database.
+openpyxl in write-only mode (rows are streamed to the file, never held as cells), written to
+a file the view streams from (never the whole workbook in memory), text cells neutralised
+against formula injection (the body's cells are numbers or the 「<3」 marker; its labels are
+neutralised), dates in 民國. No web, no database.
 """
 from __future__ import annotations
 
 import io
 
+import numpy as np
 from openpyxl import Workbook
 
 from .. import calendar
@@ -38,13 +41,16 @@ def header_rows(block) -> list[list]:
 
 
 def body_rows(block, marker=SUPPRESSED) -> list[list]:
+    """The rows of a block as the page shows them: a label, then every (group, sub) cell,
+    ``marker`` for a suppressed one (whole rows converted at once: a by-unit block has
+    hundreds of thousands of cells)."""
+    n = len(block.rows)
+    values = block.values.reshape(n, -1).tolist()
+    hidden = np.asarray(block.suppressed).reshape(n, -1).tolist()
     rows = []
     for i, label in enumerate(block.rows):
         row = [label]
-        for j in range(len(block.groups)):
-            for k in range(len(block.subs)):
-                value = block.cell(i, j, k)
-                row.append(marker if value is None else value)
+        row.extend([marker if h else v for v, h in zip(values[i], hidden[i], strict=True)])
         if block.compare is not None:
             row.append(marker if block.compare_suppressed[i] else int(block.compare[i]))
         rows.append(row)
@@ -76,7 +82,8 @@ def query_lines(result: Result, scope_label: str, data_date) -> list[tuple[str, 
     return lines
 
 
-def result_workbook(result: Result, scope_label: str, data_date) -> bytes:
+def result_workbook(result: Result, scope_label: str, data_date, out=None):
+    """The workbook written to ``out`` (a binary file), or returned as bytes without one."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("統計結果")
     sheet.append([_text(f"{result.table.label}（{MEASURES[result.measure]}）")])
@@ -89,12 +96,16 @@ def result_workbook(result: Result, scope_label: str, data_date) -> bytes:
         for row in header_rows(block):
             sheet.append([_text(v) for v in row])
         for row in body_rows(block, marker):
-            sheet.append([_text(v) for v in row])
+            row[0] = _text(row[0])
+            sheet.append(row)
     if result.empty:
         sheet.append(["查無符合條件的資料。"])
     info = book.create_sheet("查詢條件")
     for name, value in query_lines(result, scope_label, data_date):
         info.append([_text(name), _text(value)])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    if out is not None:
+        book.save(out)
+        return out
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

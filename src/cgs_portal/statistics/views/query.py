@@ -10,11 +10,12 @@ county, so no parameter can widen the scope.
 from __future__ import annotations
 
 import json
+import tempfile
 from urllib.parse import quote, urlencode
 
 import colander
 from pyramid.events import ApplicationCreated
-from pyramid.response import Response
+from pyramid.response import FileIter, Response
 from pyramid.settings import asbool
 from pyramid.view import view_config
 
@@ -70,18 +71,35 @@ def current_index(request):
     synchronous = asbool(settings.get("cgs.testing", False))
     if not holder.ready and not synchronous:
         start(db, settings)
-    return feed.current(holder, root, synchronous=synchronous)
+    index = feed.current(holder, root, synchronous=synchronous)
+    if index is not None:
+        snapshot.maybe_save(holder, settings.get("cgs.stats_snapshot"), snapshot_every(settings))
+    return index
+
+
+def snapshot_every(settings) -> float:
+    try:
+        return max(0.0, float(settings.get("cgs.stats_snapshot_every", 600)))
+    except ValueError:
+        return 600.0
 
 
 def start(db, settings):
-    """Load the snapshot (if any) and bring it up to date, or build in the background."""
+    """Load the snapshot (if any), then catch up with the database (or build it all) in the
+    background; the snapshot is written again when that applied anything."""
     holder = feed.holder_for(db)
     path = settings.get("cgs.stats_snapshot")
     if holder.ready or holder.building:
         return
-    if path and snapshot.load_into(holder, path):
-        return
-    feed.build_in_background(db, holder, after=lambda h: snapshot.save_quietly(h, path) if path else None)
+    if path and not holder.loaded_snapshot:
+        snapshot.load_into(holder, path)
+
+    def after(done):
+        if path and done.applied != done.saved_applied:
+            snapshot.save_quietly(done, path)
+            done.saved_applied = done.applied
+
+    feed.build_in_background(db, holder, after=after)
 
 
 def on_start(event):
@@ -186,9 +204,12 @@ def stats_download(request):
         return refused(request)
     if found["result"] is None:  # a forged or unfinished query, or the index is being built
         return page_values(request, page, found)
-    data = xlsx.result_workbook(found["result"], found["scope"].label, request.clock.today())
+    spool = tempfile.TemporaryFile()  # streamed from disk: a national by-unit table is large
+    xlsx.result_workbook(found["result"], found["scope"].label, request.clock.today(), spool)
+    size = spool.tell()
+    spool.seek(0)
     name = f"統計查詢_{found['result'].table.id}_{calendar.roc_date(request.clock.today()).replace('/', '')}.xlsx"
-    response = Response(body=data, content_type=XLSX)
+    response = Response(app_iter=FileIter(spool), content_type=XLSX, content_length=size)
     response.content_disposition = f"attachment; filename*=UTF-8''{quote(name)}"
     return response
 
