@@ -13,41 +13,26 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import statistics
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 import webtest
+from common import TAIPEI, close_databases, make_app, median
+from common import emit as emit_figure
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+from cgs_portal.admin import rates
+from cgs_portal.calendar import academic_year_months
+from cgs_portal.counties import COUNTIES
+from cgs_portal.resources import Unit
+from support import add_account, login, open_root
 
-from cgs_portal import main  # noqa: E402
-from cgs_portal.admin import rates  # noqa: E402
-from cgs_portal.calendar import academic_year_months  # noqa: E402
-from cgs_portal.counties import COUNTIES  # noqa: E402
-from cgs_portal.resources import Unit  # noqa: E402
-from support import add_account, login, open_root  # noqa: E402
-
-TAIPEI = dt.timezone(dt.timedelta(hours=8))
 NOW = "2025-08-05T09:00:00"  # every month of 113學年度 has opened; July is being filed
 LEVELS = ("國小", "國中", "高中", "輔諮中心")
 
 
 def emit(name, value, unit):
-    print(f"{name} {value:.1f} {unit}" if isinstance(value, float) else f"{name} {value} {unit}", flush=True)
-
-
-def make_app(tmp):
-    return main({}, **{
-        "zodbconn.uri": f"file://{tmp}/Data.fs?blobstorage_dir={tmp}/blobs",
-        "cgs.session_secret": "bench-secret-" + "x" * 40,
-        "cgs.testing": "true",
-        "cgs.clock.now": NOW,
-        "mail.debug_dir": f"{tmp}/mail",
-    })
+    emit_figure(name, value, unit, digits=1)
 
 
 def fill(app, n_units: int) -> int:
@@ -90,7 +75,7 @@ def timed(browser, url, repeat=1):
 def main_bench(quick: bool):
     n_units = 400 if quick else 4000
     with tempfile.TemporaryDirectory() as tmp:
-        app = make_app(tmp)
+        app = make_app(tmp, NOW, blob_layout=None)
         start = time.perf_counter()
         count = fill(app, n_units)
         emit("fill_units", n_units, "units")
@@ -107,14 +92,13 @@ def main_bench(quick: bool):
         assert "全國填報率" in page.text and f"/ {n_units}" in page.text, "the national page lost units"
         warm = timed(browser, url, 7)
         emit("national_dashboard_ms_cold", cold, "ms")
-        emit("national_dashboard_ms_warm", statistics.median(warm), "ms")
+        emit("national_dashboard_ms_warm", median(warm), "ms")
         rates.CACHE.clear()
         county_cold = timed(browser, "/counties/65000/?ay=113&m=2025-07")[0]
         county_warm = timed(browser, "/counties/65000/?ay=113&m=2025-07", 7)
         emit("county_dashboard_ms_cold", county_cold, "ms")
-        emit("county_dashboard_ms", statistics.median(county_warm), "ms")
-        for db in getattr(app.registry, "_zodb_databases", {}).values():
-            db.close()
+        emit("county_dashboard_ms", median(county_warm), "ms")
+        close_databases(app)
 
 
 if __name__ == "__main__":

@@ -11,64 +11,22 @@ over a year of synthetic filings, cold and cached.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-import webtest
+from common import (
+    TAIPEI,
+    UNIT,
+    bench_unit_browser,
+    emit,
+    file_through_page,
+    make_app,
+    unit_workbook,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-_spec = importlib.util.spec_from_file_location("make_corpus", ROOT / "tests/data/make_corpus.py")
-mc = importlib.util.module_from_spec(_spec)
-sys.modules["make_corpus"] = mc
-_spec.loader.exec_module(mc)
+from support import add_unit, load_corpus, open_root
 
-from cgs_portal import main  # noqa: E402
-from support import add_account, add_unit, login, open_root  # noqa: E402
-
-TAIPEI = dt.timezone(dt.timedelta(hours=8))
-UNIT = "/counties/65000/013501/"
-
-
-def emit(name, value, unit):
-    print(f"{name} {value:.3f} {unit}" if isinstance(value, float) else f"{name} {value} {unit}", flush=True)
-
-
-def make_app(tmp):
-    settings = {
-        "zodbconn.uri": f"file://{tmp}/Data.fs?blobstorage_dir={tmp}/blobs&blobstorage_layout=bushy",
-        "cgs.session_secret": "bench-secret-" + "x" * 40,
-        "cgs.testing": "true",
-        "cgs.clock.now": "2024-10-03T09:00:00",
-        "mail.debug_dir": f"{tmp}/mail",
-    }
-    return main({}, **settings)
-
-
-def workbook(n, seed, month=9):
-    cases = mc.random_rows("113", "cases", n, seed=seed)
-    services = mc.random_rows("113", "services", n, seed=seed + 1)
-    return mc.filled("113", cases, services, unit_code="013501", unit_name="效能示範國中",
-                     roc_year=113, month=month)
-
-
-def file_through_page(browser, key, data):
-    """Upload, then confirm when the page asks; returns (seconds, page)."""
-    start = time.perf_counter()
-    page = browser.get(UNIT + "month", {"m": key})
-    form = page.forms["upload-form"]
-    form["workbook"] = webtest.Upload("bench.xlsx", data)
-    page = form.submit().follow()
-    upload_s = time.perf_counter() - start
-    if "confirm-form" in page.forms:
-        print("# confirming warnings:", page.html.select_one("#warnings").text[:200].strip() if
-              page.html.select_one("#warnings") else "replacement", flush=True)
-        page = page.forms["confirm-form"].submit().follow()
-    assert "filed" in page.text and "已完成填報" in page.text, page.text[-2000:]
-    return time.perf_counter() - start, upload_s, page
+mc = load_corpus()
 
 
 def synthetic_year(app, units_per_county=20):
@@ -103,17 +61,12 @@ def synthetic_year(app, units_per_county=20):
 
 def main_bench():
     with tempfile.TemporaryDirectory() as tmp:
-        app = make_app(tmp)
-        with open_root(app) as root:
-            add_unit(root, "013501", "效能示範國中", "國中", "65000")
-            add_account(root, "013501_bench", unit_code="013501", personal_id="bench",
-                        email="bench@example.invalid")
-        browser = webtest.TestApp(app, extra_environ={"REMOTE_ADDR": "192.0.2.5"})
-        login(browser, "013501_bench")
+        app = make_app(tmp, "2024-10-03T09:00:00")
+        browser = bench_unit_browser(app, "192.0.2.5")
         browser.get(UNIT + "current")  # warm templates
-        data = workbook(5000, 1)
+        data = unit_workbook(5000, 5000, 1)
         emit("workbook_5000_bytes", len(data), "B")
-        total, upload_s, page = file_through_page(browser, "2024-09", data)
+        total, upload_s, page = file_through_page(browser, "2024-09", data, show_warnings=True)
         assert page.html.select_one("#count-cases").text == "5000", page.html.select_one("#count-cases")
         assert page.html.select_one("#count-services").text == "5000"
         emit("file_5000_s", total, "s")
@@ -126,7 +79,8 @@ def main_bench():
         # file_500 for the typical size
         clock = app.registry.cgs_clock
         clock.set_now(dt.datetime(2024, 9, 12, 9, 0, tzinfo=TAIPEI))
-        total, _u, _p = file_through_page(browser, "2024-08", workbook(500, 3, month=8))
+        total, _u, _p = file_through_page(browser, "2024-08", unit_workbook(500, 500, 3, month=8),
+                                        show_warnings=True)
         emit("file_500_s", total, "s")
         clock.set_now(dt.datetime(2024, 10, 3, 9, 0, tzinfo=TAIPEI))
 
@@ -136,7 +90,8 @@ def main_bench():
             now = clock.now()
             report.request_amendment("bench", "013501_bench", now, now.date())
             report.decide_amendment(True, "", "admin", now)
-        total, _u, _p = file_through_page(browser, "2024-09", workbook(5000, 11))
+        total, _u, _p = file_through_page(browser, "2024-09", unit_workbook(5000, 5000, 11),
+                                        show_warnings=True)
         emit("refile_5000_with_diff_s", total, "s")
 
         months, n = synthetic_year(app)

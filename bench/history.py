@@ -17,62 +17,28 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib.util
 import random
-import statistics
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-import webtest
+from common import (
+    TAIPEI,
+    UNIT,
+    bench_unit_browser,
+    close_databases,
+    emit,
+    file_through_page,
+    make_app,
+    median,
+    unit_workbook,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-_spec = importlib.util.spec_from_file_location("make_corpus", ROOT / "tests/data/make_corpus.py")
-mc = importlib.util.module_from_spec(_spec)
-sys.modules["make_corpus"] = mc
-_spec.loader.exec_module(mc)
-
-from cgs_portal import main  # noqa: E402
-from support import add_account, add_unit, login, open_root  # noqa: E402
-
-TAIPEI = dt.timezone(dt.timedelta(hours=8))
-UNIT = "/counties/65000/013501/"
 MONTHS = [(2024, m) for m in range(8, 13)] + [(2025, m) for m in range(1, 8)]
 
 
-def emit(name, value, unit):
-    print(f"{name} {value:.3f} {unit}" if isinstance(value, float) else f"{name} {value} {unit}", flush=True)
-
-
-def make_app(tmp):
-    settings = {
-        "zodbconn.uri": f"file://{tmp}/Data.fs?blobstorage_dir={tmp}/blobs&blobstorage_layout=bushy",
-        "cgs.session_secret": "bench-secret-" + "x" * 40,
-        "cgs.testing": "true",
-        "cgs.clock.now": "2025-07-15T09:00:00",
-        "mail.debug_dir": f"{tmp}/mail",
-    }
-    return main({}, **settings)
-
-
-def workbook(year, month, cases, services, seed):
-    c = mc.random_rows("113", "cases", cases, seed=seed)
-    s = mc.random_rows("113", "services", services, seed=seed + 1)
-    return mc.filled("113", c, s, unit_code="013501", unit_name="效能示範國中",
-                     roc_year=year - 1911, month=month)
-
-
 def file_month(browser, year, month, cases, services, seed):
-    key = f"{year:04d}-{month:02d}"
-    page = browser.get(UNIT + "month", {"m": key})
-    form = page.forms["upload-form"]
-    form["workbook"] = webtest.Upload("bench.xlsx", workbook(year, month, cases, services, seed))
-    page = form.submit().follow()
-    if "confirm-form" in page.forms:
-        page = page.forms["confirm-form"].submit().follow()
-    assert "已完成填報" in page.text, page.text[-1500:]
+    data = unit_workbook(cases, services, seed, roc_year=year - 1911, month=month)
+    file_through_page(browser, f"{year:04d}-{month:02d}", data)
 
 
 def random_query(rng, months):
@@ -104,14 +70,9 @@ def main_bench(quick: bool):
     requests = 40 if quick else 200
     cases, services = 150, 60
     with tempfile.TemporaryDirectory() as tmp:
-        app = make_app(tmp)
-        with open_root(app) as root:
-            add_unit(root, "013501", "效能示範國中", "國中", "65000")
-            account = add_account(root, "013501_bench", unit_code="013501", personal_id="bench",
-                                  email="bench@example.invalid")
-            account.password_changed_at = dt.datetime(2025, 7, 1, tzinfo=TAIPEI)  # the 180-day gate
-        browser = webtest.TestApp(app, extra_environ={"REMOTE_ADDR": "192.0.2.6"})
-        login(browser, "013501_bench")
+        app = make_app(tmp, "2025-07-15T09:00:00")
+        browser = bench_unit_browser(app, "192.0.2.6",
+                                     password_changed_at=dt.datetime(2025, 7, 1, tzinfo=TAIPEI))
         start = time.perf_counter()
         for i, (y, m) in enumerate(months):
             file_month(browser, y, m, cases, services, seed=10 + i)
@@ -132,7 +93,7 @@ def main_bench(quick: bool):
             assert response.status_int == 200
         times.sort()
         emit("history_requests", len(times), "requests")
-        emit("history_page_p50_ms", statistics.median(times), "ms")
+        emit("history_page_p50_ms", median(times), "ms")
         emit("history_page_p95_ms", times[int(len(times) * 0.95) - 1], "ms")
         emit("history_page_max_ms", times[-1], "ms")
 
@@ -140,8 +101,7 @@ def main_bench(quick: bool):
         response = browser.get(UNIT + "history-cases.xlsx", [("m", f"{y:04d}-{m:02d}") for y, m in months])
         emit("history_download_all_cases_ms", (time.perf_counter() - t0) * 1000, "ms")
         emit("history_download_bytes", len(response.body), "B")
-        for db in app.registry._zodb_databases.values():
-            db.close()
+        close_databases(app)
 
 
 if __name__ == "__main__":

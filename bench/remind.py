@@ -18,35 +18,19 @@ import resource
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+from common import ROOT, close_databases, emit, make_app
+
 sys.path.insert(0, str(ROOT / "tests" / "reminders"))
 
 from remind_helpers import TAIPEI, remind, run_env  # noqa: E402
 
-from cgs_portal import main  # noqa: E402
 from cgs_portal.accounts.models import ACTIVE, Account  # noqa: E402
 from cgs_portal.counties import COUNTIES  # noqa: E402
 from cgs_portal.resources import Unit  # noqa: E402
 from support import open_root  # noqa: E402
 
 LEVELS = ["國小"] * 55 + ["國中"] * 25 + ["高中"] * 10 + ["高職"] * 6 + ["特殊教育學校"] * 2 + ["輔諮中心"] * 2
-
-
-def emit(name, value, unit):
-    print(f"{name} {value:.3f} {unit}" if isinstance(value, float) else f"{name} {value} {unit}", flush=True)
-
-
-def make_app(tmp):
-    return main({}, **{
-        "zodbconn.uri": f"file://{tmp}/Data.fs?blobstorage_dir={tmp}/blobs&blobstorage_layout=bushy",
-        "cgs.session_secret": "bench-secret-" + "x" * 40,
-        "cgs.clock.now": "2025-10-01T07:00:00",
-        "mail.debug_dir": f"{tmp}/mail",
-        "cgs.public_url": "https://cgs.example.edu.tw",
-    })
 
 
 def build(app, n_units, rng):
@@ -96,7 +80,8 @@ def main_bench(argv=None):
     n_units = 400 if args.quick else 4000
     rng = random.Random(12)
     with tempfile.TemporaryDirectory() as tmp:
-        app = make_app(tmp)
+        app = make_app(tmp, "2025-10-01T07:00:00", testing=False,
+                       settings={"cgs.public_url": "https://cgs.example.edu.tw"})
         try:
             codes = build(app, n_units, rng)
             seconds, outcome = timed(lambda: remind(app, dt.date(2025, 10, 1)))
@@ -113,8 +98,7 @@ def main_bench(argv=None):
             emit("remind_day16_xlsx_bytes", size, "bytes")
             emit("remind_peak_rss_mb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "MB")
         finally:
-            for db in getattr(app.registry, "_zodb_databases", {}).values():
-                db.close()
+            close_databases(app)
 
 
 def national_xlsx(app) -> int:

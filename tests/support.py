@@ -57,6 +57,22 @@ def add_account(root, login, role="unit", password=PASSWORD, status=ACTIVE, **kw
     return account
 
 
+RECENT_PASSWORD_CHANGE = dt.datetime(2025, 7, 20, tzinfo=TAIPEI)
+
+
+def mark_passwords_changed(request, when=RECENT_PASSWORD_CHANGE):
+    """For the areas whose tests move the clock by months (call it from an autouse fixture):
+    every account of the test's ``world`` changed its password on ``when``, so the 180-day
+    password gate (tested in tests/accounts) stays out of the way. A test without the
+    ``world`` fixture is left alone."""
+    if "world" not in request.fixturenames:
+        return
+    request.getfixturevalue("world")
+    with request.getfixturevalue("portal")() as root:
+        for account in root["accounts"].values():
+            account.password_changed_at = when
+
+
 def captcha_code(testapp) -> str:
     testapp.get("/captcha.png")
     return testapp.get("/test-captcha-code").json["code"]

@@ -71,6 +71,14 @@ def test_member_menu_after_login(testapp, world):
     assert 'id="current-unit">013601<' in home.text
 
 
+def test_the_member_menu_offers_the_helper_to_unit_accounts_only():
+    from cgs_portal.site.layout import MEMBER_MENU, member_menu_for
+
+    assert member_menu_for("unit") == MEMBER_MENU
+    for role in ("county", "helpdesk", "admin"):
+        assert member_menu_for(role) == [item for item in MEMBER_MENU if item[0] != "helper"], role
+
+
 def test_every_tree_node_has_a_url(app, portal, world):
     from pyramid.request import Request
 

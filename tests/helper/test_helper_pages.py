@@ -49,6 +49,34 @@ def test_other_roles_are_told_the_landing_page_is_not_for_them(testapp, world, r
     assert page.html.find(id="helper-tools") is None
 
 
+def helper_links(page):
+    """The links to 填報幫手 on a page: the member menu's entry, the home page's card."""
+    return [a["href"] for a in page.html.find_all("a") if a.get_text(strip=True) == "填報幫手"]
+
+
+@pytest.mark.parametrize("role", ["unit", "other_unit"])
+def test_the_menu_and_home_page_offer_the_helper_to_unit_accounts(testapp, world, role):
+    login(testapp, world[role])
+    home = testapp.get("/")
+    assert home.html.find(id="mainmenu").find("a", string="填報幫手") is not None
+    links = helper_links(home)
+    assert len(links) == 2  # the menu entry and the home page's card
+    for link in set(links):
+        assert testapp.get(link).html.find(id="helper-tools") is not None
+
+
+@pytest.mark.parametrize("role", ["county", "helpdesk", "admin"])
+def test_the_menu_and_home_page_hide_the_helper_from_other_roles(testapp, world, role):
+    """They would be refused (403) on click; the rest of the member menu stays."""
+    login(testapp, world[role])
+    for path in ("/", "/contact", "/change-password"):
+        page = testapp.get(path)
+        menu = page.html.find(id="mainmenu")
+        assert menu.find("a", string="線上諮詢") is not None and menu.find("a", string="修改密碼") is not None
+        assert helper_links(page) == [], path
+        assert "/helper" not in [a["href"].removeprefix("http://localhost") for a in page.html.find_all("a")]
+
+
 def test_anonymous_goes_to_the_login_page(testapp, world):
     assert "/login?came_from=" in testapp.get("/helper", status=302).location
     for name in TOOLS:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from support import load_corpus, workbook
+from support import load_corpus, mark_passwords_changed, workbook
 
 corpus = load_corpus()
 
@@ -19,11 +19,4 @@ def make_workbook():
 def passwords_changed_recently(request):
     """These tests walk the clock through a whole academic year; keep the accounts'
     180-day password gate (tested in tests/accounts) out of their way."""
-    if "world" not in request.fixturenames:
-        return
-    import datetime as dt
-
-    request.getfixturevalue("world")
-    with request.getfixturevalue("portal")() as root:
-        for account in root["accounts"].values():
-            account.password_changed_at = dt.datetime(2025, 7, 20, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    mark_passwords_changed(request)

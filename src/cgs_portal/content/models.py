@@ -226,22 +226,20 @@ class Thread(Persistent):
         return THREAD_STATES[self.state]
 
     def answer(self, body: str, who: str, at: dt.datetime) -> Message:
-        if self.state == CLOSED:
-            raise ContentError("此諮詢已結案，請先重新開啟再回覆。")
-        refuse_personal(body)
-        message = Message(who, "staff", body, at)
-        self.messages.append(message)
-        self.state, self.changed_at = ANSWERED, at
-        return message
+        return self._add(Message(who, "staff", body, at), ANSWERED, "此諮詢已結案，請先重新開啟再回覆。")
 
     def follow_up(self, body: str, who: str, at: dt.datetime) -> Message:
         """The asker (a logged-in account) adds to its own open or answered question."""
+        return self._add(Message(who, "asker", body, at), OPEN, "此諮詢已結案，如有新問題請另行提問。")
+
+    def _add(self, message: Message, state: str, when_closed: str) -> Message:
+        """Append ``message`` (no personal data; a closed thread refuses with ``when_closed``)
+        and move the thread to ``state``."""
         if self.state == CLOSED:
-            raise ContentError("此諮詢已結案，如有新問題請另行提問。")
-        refuse_personal(body)
-        message = Message(who, "asker", body, at)
+            raise ContentError(when_closed)
+        refuse_personal(message.body)
         self.messages.append(message)
-        self.state, self.changed_at = OPEN, at
+        self.state, self.changed_at = state, message.at
         return message
 
     def close(self, at: dt.datetime):

@@ -169,17 +169,28 @@ def backup_postgresql(target: Target, to: Path) -> list[str]:
     return [f"cgs-backup: pg_dump (with large objects) {path}"]
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="cgs-backup", description=__doc__,
+def parse_command(prog: str, description: str, argv, own_options) -> tuple[argparse.Namespace, Target]:
+    """The command line of cgs-backup or cgs-restore: the app's ini, the script's own options
+    (``own_options(parser)`` adds them) and a ZEO server's files; returns the options and the
+    storage they name."""
+    parser = argparse.ArgumentParser(prog=prog, description=description,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("config_uri", help="the app's ini (production.ini)")
-    parser.add_argument("--to", required=True, help="the backup folder (kept between runs)")
-    parser.add_argument("--full", action="store_true", help="a full repozo backup (FileStorage)")
+    own_options(parser)
     parser.add_argument("--data-fs", help="the ZEO server's Data.fs (run on the ZEO server)")
     parser.add_argument("--blob-dir", help="the ZEO server's blob folder")
     args = parser.parse_args(argv)
     settings = app_settings(args.config_uri)
-    target = target_of(settings["zodbconn.uri"], args.data_fs, args.blob_dir)
+    return args, target_of(settings["zodbconn.uri"], args.data_fs, args.blob_dir)
+
+
+def _backup_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--to", required=True, help="the backup folder (kept between runs)")
+    parser.add_argument("--full", action="store_true", help="a full repozo backup (FileStorage)")
+
+
+def main(argv=None):
+    args, target = parse_command("cgs-backup", __doc__, argv, _backup_options)
     to = Path(args.to)
     if target.kind == "filestorage":
         lines = backup_filestorage(target, to, full=args.full)

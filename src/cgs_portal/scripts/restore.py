@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from .backup import app_settings, repozo, stamp_now, target_of
+from .backup import parse_command, repozo, stamp_now
 
 
 def chosen_stamp(folder: Path, date: str | None) -> str:
@@ -85,18 +85,14 @@ def restore_postgresql(target, source: Path, date: str | None) -> list[str]:
     return [f"cgs-restore: pg_restore {dump} (with large objects)"]
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="cgs-restore", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("config_uri", help="the app's ini (production.ini)")
+def _restore_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--from", dest="source", required=True, help="the cgs-backup folder")
     parser.add_argument("--date", help="restore the state at this UTC time, YYYY-MM-DD-HH-MM-SS")
     parser.add_argument("--force", action="store_true", help="move an existing Data.fs/blob folder aside")
-    parser.add_argument("--data-fs", help="the ZEO server's Data.fs (run on the ZEO server)")
-    parser.add_argument("--blob-dir", help="the ZEO server's blob folder")
-    args = parser.parse_args(argv)
-    settings = app_settings(args.config_uri)
-    target = target_of(settings["zodbconn.uri"], args.data_fs, args.blob_dir)
+
+
+def main(argv=None):
+    args, target = parse_command("cgs-restore", __doc__, argv, _restore_options)
     started = time.monotonic()
     if target.kind == "filestorage":
         lines = restore_filestorage(target, Path(args.source), args.date, args.force)

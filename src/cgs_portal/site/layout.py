@@ -22,6 +22,15 @@ MEMBER_MENU = [
     ("contact", "線上諮詢"),
     ("change-password", "修改密碼"),
 ]
+# The entries of MEMBER_MENU only some roles may use (every other role would be refused on
+# click, so it is not shown them): 填報幫手 is the tools of a unit's own filing account.
+MEMBER_MENU_ROLES = {"helper": ("unit",)}
+
+
+def member_menu_for(role: str | None) -> list[tuple[str, str]]:
+    """The (view name, label) entries of MEMBER_MENU that ``role`` may use."""
+    return [(name, label) for name, label in MEMBER_MENU
+            if name not in MEMBER_MENU_ROLES or role in MEMBER_MENU_ROLES[name]]
 
 
 def add_role_menu_item(config, role: str, name: str, label: str):
@@ -67,7 +76,8 @@ class Layout:
 
     @property
     def member_menu(self):
-        return [(self.url(name), label, name) for name, label in MEMBER_MENU]
+        role = getattr(self.account, "role", None)
+        return [(self.url(name), label, name) for name, label in member_menu_for(role)]
 
     @property
     def role_menu(self):

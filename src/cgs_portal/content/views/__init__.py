@@ -9,7 +9,7 @@ from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 
 from ...accounts.forms import make_form, process  # noqa: F401 - re-exported for the page modules
 from ..actions import store  # noqa: F401
-from ..schemas import IdQuery, read
+from ..schemas import ActionPost, IdQuery, read
 
 FORM_PAGE = "cgs_portal:templates/content/form.pt"
 
@@ -29,6 +29,20 @@ def by_id(request, collection, params=None):
     if item is None:
         raise HTTPNotFound()
     return item
+
+
+def state_change(request, collection, page, verbs, change, *, missing, done) -> HTTPFound:
+    """A back-office state change POSTed as ``id`` and ``action``, one of the two ``verbs``
+    (retire/restore, close/reopen): ``change(request, item, action == verbs[0])``, then back to
+    ``page`` with ``done[0]`` or ``done[1]``; the error ``missing`` when the item or the action
+    is unknown."""
+    values = read(ActionPost(), request.POST)
+    item = collection.get(values["id"])
+    if item is None or values["action"] not in verbs:
+        return back(request, page, error=missing)
+    first = values["action"] == verbs[0]
+    change(request, item, first)
+    return back(request, page, done[0] if first else done[1])
 
 
 def includeme(config):

@@ -8,8 +8,8 @@ from ...resources.root import get_app_root
 from ...security import Perm
 from ...site.announcements import STATUS_LABELS
 from .. import actions
-from ..schemas import ActionPost, AnnouncementSchema, read
-from . import FORM_PAGE, back, by_id, make_form, process
+from ..schemas import AnnouncementSchema
+from . import FORM_PAGE, back, by_id, make_form, process, state_change
 
 
 @view_config(context=PortalRoot, name="content-announcements", permission=Perm.ADMIN,
@@ -49,10 +49,6 @@ def announcement_edit(request):
 
 @view_config(context=PortalRoot, name="content-announcement-state", request_method="POST", permission=Perm.ADMIN)
 def announcement_state(request):
-    values = read(ActionPost(), request.POST)
-    announcement = get_app_root(request).announcements.get(values["id"])
-    if announcement is None or values["action"] not in ("retire", "restore"):
-        return back(request, "content-announcements", error="找不到這則公告，請重新整理頁面後再試。")
-    actions.retire_announcement(request, announcement, values["action"] == "retire")
-    return back(request, "content-announcements",
-                "已下架公告。" if values["action"] == "retire" else "已重新上架公告。")
+    return state_change(request, get_app_root(request).announcements, "content-announcements",
+                        ("retire", "restore"), actions.retire_announcement,
+                        missing="找不到這則公告，請重新整理頁面後再試。", done=("已下架公告。", "已重新上架公告。"))

@@ -12,14 +12,13 @@ from ...security import Perm
 from .. import actions
 from ..models import THREAD_STATES, ContentError
 from ..schemas import (
-    ActionPost,
     AnonymousQuestionSchema,
     AnswerSchema,
     MemberQuestionSchema,
     StateQuery,
     read,
 )
-from . import back, by_id, make_form, process, store
+from . import back, by_id, make_form, process, state_change, store
 
 ASK_LIMIT, ASK_PER_IP = 5, 10  # questions per address or e-mail per 15 minutes
 
@@ -51,6 +50,21 @@ def contact(request):
     return {**values, "page_title": "線上諮詢", "contacts": CONTACTS, "mine": mine}
 
 
+def _thread_page(request, thread, form, act, *, desk, then):
+    """The page of ``thread`` with its ``form``: a valid post calls ``act(request, thread, body)``
+    (a refusal is shown on the form), then answers ``then()``."""
+
+    def success(data):
+        try:
+            act(request, thread, data["body"])
+        except ContentError as exc:
+            return str(exc)
+        return then()
+
+    response, values = process(request, form, success)
+    return response or {**values, "page_title": "線上諮詢：" + thread.subject, "thread": thread, "desk": desk}
+
+
 @view_config(context=PortalRoot, name="consult-thread", renderer="cgs_portal:templates/content/thread.pt",
              permission=Perm.MEMBER)
 def my_thread(request):
@@ -58,16 +72,8 @@ def my_thread(request):
     if thread.login != request.identity.login:
         raise HTTPNotFound()  # another asker's question looks like none
     form = make_form(request, AnswerSchema(), "送出補充說明", "follow-up-form")
-
-    def success(data):
-        try:
-            actions.follow_up_thread(request, thread, data["body"])
-        except ContentError as exc:
-            return str(exc)
-        return back(request, "consult-thread", "已送出補充說明。", id=thread.id)
-
-    response, values = process(request, form, success)
-    return response or {**values, "page_title": "線上諮詢：" + thread.subject, "thread": thread, "desk": False}
+    return _thread_page(request, thread, form, actions.follow_up_thread, desk=False,
+                        then=lambda: back(request, "consult-thread", "已送出補充說明。", id=thread.id))
 
 
 @view_config(context=PortalRoot, name="consult-desk", renderer="cgs_portal:templates/content/desk.pt",
@@ -84,24 +90,13 @@ def desk(request):
 def desk_thread(request):
     thread = by_id(request, store(request).threads)
     form = make_form(request, AnswerSchema(), "送出回覆並通知提問者", "answer-form")
-
-    def success(data):
-        try:
-            actions.answer_thread(request, thread, data["body"])
-        except ContentError as exc:
-            return str(exc)
-        return back(request, "consult-desk", "已回覆並寄信通知提問者。")
-
-    response, values = process(request, form, success)
-    return response or {**values, "page_title": "線上諮詢：" + thread.subject, "thread": thread, "desk": True}
+    return _thread_page(request, thread, form, actions.answer_thread, desk=True,
+                        then=lambda: back(request, "consult-desk", "已回覆並寄信通知提問者。"))
 
 
 @view_config(context=PortalRoot, name="consult-desk-state", request_method="POST",
              permission=Perm.CONSULT_ANSWER)
 def desk_state(request):
-    values = read(ActionPost(), request.POST)
-    thread = store(request).threads.get(values["id"])
-    if thread is None or values["action"] not in ("close", "reopen"):
-        return back(request, "consult-desk", error="找不到這則諮詢，請重新整理頁面後再試。")
-    actions.set_thread_state(request, thread, values["action"] == "close")
-    return back(request, "consult-desk", "已結案。" if values["action"] == "close" else "已重新開啟。")
+    return state_change(request, store(request).threads, "consult-desk", ("close", "reopen"),
+                        actions.set_thread_state,
+                        missing="找不到這則諮詢，請重新整理頁面後再試。", done=("已結案。", "已重新開啟。"))

@@ -11,8 +11,8 @@ from ...security import Perm
 from ...site.pages import document_links
 from .. import actions
 from ..models import DOCUMENT_CATEGORIES, DOCUMENT_MAX_BYTES, DOCUMENT_TYPES, ContentError
-from ..schemas import DATE_HINT, ActionPost, DocumentPost, parse, read
-from . import back, by_id, store
+from ..schemas import DATE_HINT, DocumentPost, parse
+from . import back, by_id, state_change, store
 
 
 @view_config(context=PortalRoot, name="documents", renderer="cgs_portal:templates/site/documents.pt",
@@ -64,9 +64,6 @@ def _upload(request):
 
 @view_config(context=PortalRoot, name="content-document-state", request_method="POST", permission=Perm.ADMIN)
 def document_state(request):
-    values = read(ActionPost(), request.POST)
-    document = store(request).documents.get(values["id"])
-    if document is None or values["action"] not in ("retire", "restore"):
-        return back(request, "content-documents", error="找不到這份文件，請重新整理頁面後再試。")
-    actions.retire_document(request, document, values["action"] == "retire")
-    return back(request, "content-documents", "已下架文件。" if values["action"] == "retire" else "已重新上架文件。")
+    return state_change(request, store(request).documents, "content-documents",
+                        ("retire", "restore"), actions.retire_document,
+                        missing="找不到這份文件，請重新整理頁面後再試。", done=("已下架文件。", "已重新上架文件。"))
