@@ -25,7 +25,7 @@ import time
 import weakref
 
 from ..reporting import ledger
-from .index import FILED, FILED_LATE, NO_CASES, NOT_FILED, StatsIndex, ym_of
+from .index import FILED, FILED_LATE, NO_CASES, NOT_FILED, Deferred, StatsIndex, ym_of
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +35,14 @@ APP_KEY = "cgs_portal"
 class Holder:
     """The index of one database, and whether it is ready to answer."""
 
+    county_keys = Deferred()
+
     def __init__(self):
         self.index = StatsIndex()
         self.ready = False
         self.building = False
         self.error: str | None = None
-        self.county_keys: dict = {}  # county code -> {(unit code, ym)} the index holds
+        self.county_keys = {}  # county code -> {(unit code, ym)} the index holds
         self.county_sizes: dict = {}  # county code -> number of units registered
         self.lock = threading.RLock()
         self.refreshes = 0

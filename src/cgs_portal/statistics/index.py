@@ -168,8 +168,41 @@ class UnitInfo:
     closed_ym: int | None = None  # last month it must file
 
 
+class Deferred:
+    """An attribute whose value a snapshot gives as a function, called on first use (the
+    dictionaries a cold process needs only once a filing is applied)."""
+
+    def __set_name__(self, owner, name):
+        self.slot = "_" + name
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        value = obj.__dict__[self.slot]
+        if isinstance(value, Later):
+            with obj.lock:
+                value = obj.__dict__[self.slot]
+                if isinstance(value, Later):
+                    value = obj.__dict__[self.slot] = value.make()
+        return value
+
+    def __set__(self, obj, value):
+        obj.__dict__[self.slot] = value
+
+
+class Later:
+    """A value to make on first use (see ``Deferred``)."""
+
+    def __init__(self, make):
+        self.make = make
+
+
 class StatsIndex:
     """Every filing's rows in columns, plus which (unit, month) is filed how."""
+
+    spans = Deferred()  # (uid, ym) -> (case span, service span)
+    stamps = Deferred()  # (unit code, ym) -> ledger stamp the index reflects
+    status = Deferred()  # (uid, ym) -> status code
 
     def __init__(self):
         self.lock = threading.RLock()
@@ -180,10 +213,10 @@ class StatsIndex:
         self.students = Ids()
         self.student_unit = np.zeros(1024, np.int32)
         self.teachers = Ids()
-        self.spans: dict = {}  # (uid, ym) -> (case span, service span)
-        self.stamps: dict = {}  # (unit code, ym) -> ledger stamp the index reflects
+        self.spans = {}
+        self.stamps = {}
         self.generations: dict = {}  # county code -> filing generation the index reflects
-        self.status: dict = {}  # (uid, ym) -> (status code)
+        self.status = {}
         self.version = 0  # bumped on every change (caches key on it)
         self.units_version = 0  # bumped when a unit is added or changed
         self._facts = None

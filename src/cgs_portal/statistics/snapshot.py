@@ -25,7 +25,7 @@ import time
 
 import numpy as np
 
-from .index import Ids, UnitInfo
+from .index import Ids, Later, UnitInfo
 
 log = logging.getLogger(__name__)
 
@@ -123,16 +123,21 @@ def save_quietly(holder, path: str) -> None:
 
 
 def _fill(store, arrays, prefix, size, dead):
-    store._reserve(size)
+    """Adopt the loaded arrays (no copy; the first append grows them)."""
     for name in store.arrays:
-        store.arrays[name][:size] = arrays[f"{prefix}_{name}"]
-    store.alive[:size] = arrays[f"{prefix}_alive"]
+        store.arrays[name] = arrays[f"{prefix}_{name}"]
+    store.alive = arrays[f"{prefix}_alive"]
+    if not len(store.alive):
+        store.arrays = {name: np.zeros(1024, a.dtype) for name, a in store.arrays.items()}
+        store.alive = np.zeros(1024, bool)
     store.size, store.dead = size, dead
 
 
 def load_into(holder, path: str) -> bool:
     """Fill an empty holder from ``path``; False (and nothing changed) if there is none or it
-    does not fit this version. The caller's next ``refresh`` applies what changed since."""
+    does not fit this version. Only what a query reads is made now: the dictionaries that
+    applying a filing needs (spans, stamps, statuses, each county's keys) are made on first
+    use. The catch-up (``feed``) applies what changed since it was written."""
     if not path or not os.path.exists(path):
         return False
     try:
@@ -155,25 +160,29 @@ def load_into(holder, path: str) -> bool:
         _fill(index.services, arrays, "s", *[meta["sizes"][1], meta["dead"][1]])
         index.unit_info = [UnitInfo(*row) for row in meta["units"]]
         index.units = Ids.from_keys([row[0] for row in meta["units"]])
+        codes = index.units.keys
         index.students = Ids.from_keys(students)
         index.teachers = Ids.from_keys(teachers)
         index.student_unit = np.array(arrays["student_unit"], np.int32)
         if not len(index.student_unit):
             index.student_unit = np.zeros(1024, np.int32)
-        spans = arrays["spans"].tolist()
-        index.spans = {(uid, ym): ((c0, c1), (s0, s1)) for uid, ym, c0, c1, s0, s1 in spans}
-        codes = index.units.keys
-        index.stamps = {(codes[uid], ym): text
-                        for (uid, ym), text in zip(arrays["stamps"].tolist(), stamp_text, strict=True)}
-        status = arrays["status"]
-        index.status = {(uid, ym): st for uid, ym, st in status.tolist()}
+        spans, stamps, status = arrays["spans"], arrays["stamps"], arrays["status"]
+        index.spans = Later(lambda: {(uid, ym): ((c0, c1), (s0, s1))
+                                     for uid, ym, c0, c1, s0, s1 in spans.tolist()})
+        index.stamps = Later(lambda: {(codes[uid], ym): text
+                                      for (uid, ym), text in zip(stamps.tolist(), stamp_text, strict=True)})
+        index.status = Later(lambda: {(uid, ym): st for uid, ym, st in status.tolist()})
         index.generations = dict(meta["generations"])
         holder.county_sizes = dict(meta["county_sizes"])
-        keys: dict = {}
         county_of = [u.county for u in index.unit_info]
-        for uid, ym in arrays["stamps"].tolist():
-            keys.setdefault(county_of[uid], set()).add((codes[uid], ym))
-        holder.county_keys = keys
+
+        def county_keys():
+            keys: dict = {}
+            for uid, ym in stamps.tolist():
+                keys.setdefault(county_of[uid], set()).add((codes[uid], ym))
+            return keys
+
+        holder.county_keys = Later(county_keys)
         index.version += 1
         index.units_version += 1
         index._status_cache = (index.version, status[:, 0].copy(), status[:, 1].copy(), status[:, 2].copy())
