@@ -1,8 +1,8 @@
 """The engine's vector primitives against plain-Python references on random data.
 
 The hand-computed tables (test_tables.py) check the definitions; these check that the
-fast paths (bits peeled lowest-first, one representative per key through an owner array,
-the (S, C, G, P, R) cube with its totals) count exactly what a naive loop counts.
+fast paths (bits peeled lowest-first, each entity's masks OR-ed and its column taken by
+``ufunc.at``, the (S, C, G, P, R) cube with its totals) count exactly what a naive loop counts.
 """
 from __future__ import annotations
 
@@ -24,21 +24,10 @@ def test_expand_lists_every_set_bit_of_the_chosen_codes(rng):
     masks = rng.integers(0, 1 << 20, 500).astype(np.int64)
     masks[:50] = 0
     codes = [1, 3, 4, 7, 19]
-    pos, rows = Q._expand(masks, codes)
+    pos, rows = Q._expand(masks, Q._code_lut(codes, 64))
     got = sorted(zip(pos.tolist(), rows.tolist(), strict=True))
     want = sorted((i, j) for i, m in enumerate(masks.tolist()) for j, c in enumerate(codes) if m >> c & 1)
     assert got == want
-
-
-def test_one_per_key_marks_exactly_one_row_per_distinct_period_and_key(rng):
-    n, periods = 2000, 5
-    p = rng.integers(0, periods, n).astype(np.int32)
-    keys = rng.integers(0, 300, n).astype(np.int64)
-    one = Q._one_per_key(p, keys, 300, periods)
-    chosen = list(zip(p[one].tolist(), keys[one].tolist(), strict=True))
-    assert len(chosen) == len(set(chosen)) == len(set(zip(p.tolist(), keys.tolist(), strict=True)))
-    single = Q._one_per_key(np.zeros(n, np.int32), keys, 300, 1)
-    assert sorted(keys[single].tolist()) == sorted(set(keys.tolist()))
 
 
 def test_with_totals_sums_every_grown_axis_and_keeps_one_leaf_axes(rng):
@@ -76,8 +65,13 @@ def test_persons_counts_what_a_naive_loop_counts(rng):
     unit_group = rng.integers(0, shape[0], n_ent)  # an entity belongs to one group
     g = unit_group[entity].astype(np.int32)
     p, r, c, s = (rng.integers(0, k, n).astype(np.int32) for k in shape[1:])
-    frame = Q._Frame(g, p, r, c, s, None, entity.astype(np.int32), n_ent)
+    # every row counts under one table row, or (one in five) under two
+    second = np.where(rng.random(n) < 0.2, (r + 1) % shape[2], r)
+    masks = (np.left_shift(1, r.astype(np.int64)) | np.left_shift(1, second.astype(np.int64)))
+    frame = Q._Frame(g, p, c, s, None, entity.astype(np.int32), n_ent, masks, Q._code_lut(range(shape[2]), 64))
     out = Q._persons(frame, shape)
+    r = np.concatenate([r, second[second != r]])
+    g, p, c, s, entity = (np.concatenate([a, a[second != r[:n]]]) for a in (g, p, c, s, entity))
     cells, totals = naive_persons(g.tolist(), p.tolist(), r.tolist(), c.tolist(), s.tolist(),
                                   entity.tolist(), shape)
     ng, np_, nr, nc, ns = shape

@@ -181,25 +181,40 @@ def _column_codes(index, units, table: TableDef, query: Query):
 # -- the cube ---------------------------------------------------------------------------------------
 
 class _Frame:
-    """The selected rows of one query as aligned arrays (g, p, r, c, s, weight, entity).
+    """The selected rows of one query as aligned arrays, one entry per stored row.
 
-    ``p`` is always the month's position in the query's month list; a merged layout reads
-    it through ``merged()`` (every p 0). ``entity`` (students, teachers) belongs to one unit,
-    so the group ``g`` is a function of it.
+    ``p`` is always the month's position in the query's month list (``shaped`` puts every
+    month in one period for a merged layout); ``masks`` has bit ``code`` set for every table
+    row code the row counts under (one bit for a single-valued column, several for 個案來源,
+    學生身分 or 主+副 類別); ``row_of_code`` maps a code to its table row. ``entity``
+    (students, teachers) belongs to one unit, so its group ``g`` is a function of it.
+    人次 counts the (row, code) pairs (``pairs``, made once and shared by the shaped copies);
+    人數 ORs the masks of each entity first, so a student's many rows are never expanded.
     """
 
-    def __init__(self, g, p, r, c, s, w, entity, n_entities):
-        self.g, self.p, self.r, self.c, self.s, self.w = g, p, r, c, s, w
+    def __init__(self, g, p, c, s, w, entity, n_entities, masks, row_of_code, single=None, shared=None):
+        self.g, self.p, self.c, self.s, self.w = g, p, c, s, w
         self.entity, self.n_entities = entity, n_entities
+        self.masks, self.row_of_code = masks, row_of_code
+        self.single = single  # the row index of each row when the column is single-valued
+        self.shared = {} if shared is None else shared
 
     def __len__(self):
         return len(self.g)
 
+    def pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(position, table row) of every code a row counts under."""
+        if "pairs" not in self.shared:
+            self.shared["pairs"] = ((np.arange(len(self.g)), self.single) if self.single is not None
+                                    else _expand(self.masks, self.row_of_code))
+        return self.shared["pairs"]
+
     def shaped(self, monthly: bool, one_column: bool) -> _Frame:
         """The same rows with every month in one period and/or every column in one."""
         zeros = np.zeros(len(self.g), np.int32)
-        return _Frame(self.g, self.p if monthly else zeros, self.r, zeros if one_column else self.c,
-                      self.s, self.w, self.entity, self.n_entities)
+        return _Frame(self.g, self.p if monthly else zeros, zeros if one_column else self.c, self.s,
+                      self.w, self.entity, self.n_entities, self.masks, self.row_of_code, self.single,
+                      self.shared)
 
 
 #: bit position of a power of two ``x`` (< 2**36) by ``x % 37``: 2 is a primitive root mod 37
@@ -208,13 +223,12 @@ for _k in range(36):
     _BIT_OF_MOD37[(1 << _k) % 37] = _k
 
 
-def _expand(masks: np.ndarray, codes) -> tuple[np.ndarray, np.ndarray]:
-    """(row positions, row index of the code) for every code bit set in ``masks``.
+def _expand(masks: np.ndarray, row_of_code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(positions, table row) for every code bit set in ``masks`` that has a row.
 
     Peels the lowest set bit of every non-zero mask per pass: as many passes as the largest
     number of codes on one row (a few), each over the rows that still have bits left.
     """
-    row_of_code = _code_lut(codes, 64)
     pos = np.flatnonzero(masks)
     m = masks[pos].astype(np.int64)
     out_pos, out_rows = [], []
@@ -230,6 +244,16 @@ def _expand(masks: np.ndarray, codes) -> tuple[np.ndarray, np.ndarray]:
     if not out_pos:
         return np.zeros(0, np.int64), np.zeros(0, np.int32)
     return np.concatenate(out_pos), np.concatenate(out_rows).astype(np.int32)
+
+
+def _row_codes(row_codes) -> tuple[np.ndarray, int]:
+    """(code -> table row, -1 for none; the bits of the table's codes)."""
+    bits = 0
+    for code in row_codes:
+        if not 0 <= code < 36:
+            raise ValueError(f"row code {code} does not fit a bitmask")
+        bits |= 1 << code
+    return _code_lut(row_codes, 64), bits
 
 
 def _case_frame(index, table, query, units, gid, lo, lut, col_codes, row_codes):
@@ -256,25 +280,28 @@ def _case_frame(index, table, query, units, gid, lo, lut, col_codes, row_codes):
     if table.new_only:
         keep &= st.view("case_status") == 1
     sel = np.flatnonzero(keep)
+    row_of_code, bits = _row_codes(row_codes)
+    single = None
     if table.field == "main" and table.id.upper() == "I":
-        main = st.view("main")[sel].astype(np.int64)
-        one = np.left_shift(1, main)
+        one = np.left_shift(1, st.view("main")[sel].astype(np.int64))
         sub = st.view("sub")[sel].astype(np.int64)
         masks = one if query.category == "main" else sub if query.category == "sub" else one | sub
-        pos, r = _expand(masks, row_codes)
     elif table.multi:
-        pos, r = _expand(st.view(table.field)[sel], row_codes)
+        masks = st.view(table.field)[sel].astype(np.int64)
     else:
-        r_all = _code_lut(row_codes)[st.view(table.field)[sel]]
-        pos = np.flatnonzero(r_all >= 0)
-        r = r_all[pos]
-    rows = sel[pos]
-    g = gid[unit[rows]]
-    p = p_all[rows]
+        single = row_of_code[st.view(table.field)[sel]]
+        masks = np.left_shift(1, st.view(table.field)[sel].astype(np.int64))
+    masks &= bits
+    counted = np.flatnonzero(masks)
+    rows = sel[counted]
+    masks = masks[counted]
+    if single is not None:
+        single = single[counted]
     c = c_lut[grade[rows]] if table.grades else np.zeros(len(rows), np.int32)
     s = (sex[rows] - 1).clip(0, 1).astype(np.int32) if table.sex else np.zeros(len(rows), np.int32)
     w = st.view(table.weight)[rows].astype(np.int64) if table.weight else None
-    return _Frame(g, p, r, c, s, w, st.view("student")[rows], len(index.students))
+    return _Frame(gid[unit[rows]], p_all[rows], c, s, w, st.view("student")[rows], len(index.students),
+                  masks, row_of_code, single)
 
 
 def _service_frame(index, table, query, units, gid, lo, lut, col_codes, row_codes):
@@ -287,7 +314,8 @@ def _service_frame(index, table, query, units, gid, lo, lut, col_codes, row_code
         keep &= _member(st.view("staff"), query.staff)
     c_all = _code_lut(col_codes)[st.view("target")]
     keep &= c_all >= 0
-    r_all = _code_lut(row_codes)[st.view("item")]
+    row_of_code, _bits = _row_codes(row_codes)
+    r_all = row_of_code[st.view("item")]
     keep &= r_all >= 0
     rows = np.flatnonzero(keep)
     parts = []
@@ -298,25 +326,27 @@ def _service_frame(index, table, query, units, gid, lo, lut, col_codes, row_code
     rows = np.concatenate([x[0] for x in parts])
     s = np.concatenate([x[1] for x in parts])
     w = np.concatenate([x[2] for x in parts])
-    return _Frame(gid[unit[rows]], p_all[rows], r_all[rows], c_all[rows], s, w, None, 0)
+    return _Frame(gid[unit[rows]], p_all[rows], c_all[rows], s, w, None, 0, None, row_of_code, r_all[rows])
 
 
 def _teacher_frame(index, table, query, units, gid, lo, lut, row_codes):
+    row_of_code, _bits = _row_codes(row_codes)
     parts = []
     for st in (index.cases, index.services):
         unit = st.view("unit")
         p_all = _lookup(st.view("ym"), lo, lut)
         keep = (p_all >= 0) & st.live()
         keep &= units[unit] if len(units) else False
-        r_all = _code_lut(row_codes)[st.view("staff")]
-        keep &= r_all >= 0
+        staff = st.view("staff")
+        keep &= row_of_code[staff] >= 0
         if query.staff:
-            keep &= _member(st.view("staff"), query.staff)
+            keep &= _member(staff, query.staff)
         rows = np.flatnonzero(keep)
-        parts.append((gid[unit[rows]], p_all[rows], r_all[rows], st.view("teacher")[rows]))
-    g, p, r, t = (np.concatenate([x[i] for x in parts]) for i in range(4))
+        parts.append((gid[unit[rows]], p_all[rows], staff[rows].astype(np.int64), st.view("teacher")[rows]))
+    g, p, code, t = (np.concatenate([x[i] for x in parts]) for i in range(4))
     zeros = np.zeros(len(g), np.int32)
-    return _Frame(g, p, r, zeros, zeros, None, t, len(index.teachers))
+    return _Frame(g, p, zeros, zeros, None, t, len(index.teachers), np.left_shift(1, code), row_of_code,
+                  row_of_code[code])
 
 
 def _with_totals(base: np.ndarray, always=(2, 4)) -> np.ndarray:
@@ -364,66 +394,36 @@ def _zero_cube(shape) -> np.ndarray:
 
 
 def _visits(frame: _Frame, shape) -> np.ndarray:
-    return _cube_of(_cell(shape, frame.g, frame.p, frame.r, frame.c, frame.s), shape, frame.w)
-
-
-def _one_per_key(periods: np.ndarray, keys: np.ndarray, size: int, n_periods: int) -> np.ndarray:
-    """A mask with exactly one True per distinct (period, key); keys < size.
-
-    Per period, every row writes its position into ``owner[key]``; the row whose position
-    survived is its key's one representative (whichever writer won). O(rows), no sort: the
-    buffer is reused from period to period (only the slots just written are read back).
-    """
-    n = len(keys)
-    out = np.zeros(n, bool)
-    if not n:
-        return out
-    owner = np.empty(size, np.int32)
-    if n_periods == 1:
-        chunks = [None]
-        order = None
-    else:
-        order = np.argsort(periods.astype(np.int16), kind="stable")  # small ints: radix sort
-        bounds = np.r_[0, np.cumsum(np.bincount(periods, minlength=n_periods))]
-        chunks = [(bounds[i], bounds[i + 1]) for i in range(n_periods) if bounds[i + 1] > bounds[i]]
-    for chunk in chunks:
-        idx = None if chunk is None else order[chunk[0]:chunk[1]]
-        k = keys if idx is None else keys[idx]
-        mine = np.arange(len(k), dtype=np.int32)
-        owner[k] = mine
-        won = owner[k] == mine
-        if idx is None:
-            out = won
-        else:
-            out[idx[won]] = True
-    return out
+    pos, r = frame.pairs()
+    w = frame.w[pos] if frame.w is not None else None
+    return _cube_of(_cell(shape, frame.g[pos], frame.p[pos], r, frame.c[pos], frame.s[pos]), shape, w)
 
 
 def _persons(frame: _Frame, shape) -> np.ndarray:
     """Distinct entities per cell; totals over R (and the grand total) distinct, others summed.
 
-    Every entity counts in one column of a period: its largest (grade, sex) code there.
+    Per (period, entity): the OR of its rows' code masks (the table rows it counts under)
+    and its column, the largest (grade, sex) of its rows there (``ufunc.at``: no sort). Then
+    each entity is one row of a much shorter frame, expanded and counted once.
     """
     ng, np_, nr, nc, ns = shape
     n_ent = max(frame.n_entities, 1)
-    entity = frame.entity.astype(np.int64)
-    pe = frame.p.astype(np.int64) * n_ent + entity  # (period, entity)
-    best = np.full(np_ * n_ent, -1, np.int16)  # per (period, entity): its column, -1 absent
+    kind = np.int32 if np_ * n_ent < 2 ** 31 else np.int64  # half the memory traffic when it fits
+    pe = frame.p.astype(kind) * kind(n_ent) + frame.entity  # (period, entity)
+    masks = np.zeros(np_ * n_ent, np.int64)
+    np.bitwise_or.at(masks, pe, frame.masks)
+    best = np.zeros(np_ * n_ent, np.int16)
     if nc * ns > 1:
         np.maximum.at(best, pe, (frame.c * ns + frame.s).astype(np.int16))
-    else:
-        best[pe] = 0
-    group_of = np.zeros(n_ent, np.int64)
-    group_of[entity] = frame.g  # an entity belongs to one unit, so to one group
-    one = _one_per_key(frame.p, entity * nr + frame.r, n_ent * nr, np_)
-    cs = best[pe[one]]
-    out = _cube_of(_cell(shape, frame.g[one], frame.p[one], frame.r[one], cs // ns, cs % ns), shape)
+    group_of = np.zeros(n_ent, np.int32)
+    group_of[frame.entity] = frame.g  # an entity belongs to one unit, so to one group
+    present = np.flatnonzero(masks)
+    g, p, cs = group_of[present % n_ent], present // n_ent, best[present]
+    pos, r = _expand(masks[present], frame.row_of_code)
+    out = _cube_of(_cell(shape, g[pos], p[pos], r, cs[pos] // ns, cs[pos] % ns), shape)
     # the R total: each entity once per period, in its column
-    present = np.flatnonzero(best >= 0)
-    cs = best[present]
     total_shape = (ng, np_, 1, nc, ns)
-    rtot = _cube_of(_cell(total_shape, group_of[present % n_ent], present // n_ent, 0, cs // ns, cs % ns),
-                    total_shape)
+    rtot = _cube_of(_cell(total_shape, g, p, 0, cs // ns, cs % ns), total_shape)
     out[:, :, -1, :, :] = rtot[:, :, 0, :, :]
     return out
 
