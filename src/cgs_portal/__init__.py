@@ -102,6 +102,7 @@ def portal_session_factory(secret, **options):
 
 def main(global_config, **settings):
     """The standalone portal (pserve, waitress, gunicorn …), behind the request body cap."""
+    from .site.errors import LastResort
     from .site.headers import hsts_enabled
     from .site.limits import DEFAULT_MAX_BODY_BYTES, BodyLimit
 
@@ -113,8 +114,10 @@ def main(global_config, **settings):
         config.set_root_factory(root_factory)
     settings = config.registry.settings
     max_bytes = int(settings.get("cgs.max_body_bytes") or DEFAULT_MAX_BODY_BYTES)
-    # Outermost: pyramid_retry copies the body before any tween could refuse it.
-    return BodyLimit(config.make_wsgi_app(), max_bytes, hsts=hsts_enabled(settings))
+    # Outermost: pyramid_retry copies the body before any tween could refuse it. Under it the
+    # safety net for an exception that escaped the exception views (logged, zh-Hant page).
+    hsts = hsts_enabled(settings)
+    return BodyLimit(LastResort(config.make_wsgi_app(), hsts=hsts), max_bytes, hsts=hsts)
 
 
 def includeme(config):
@@ -122,6 +125,10 @@ def includeme(config):
     settings = config.get_settings()
     settings.setdefault("tm.manager_hook", "pyramid_tm.explicit_manager")
     settings.setdefault("retry.attempts", "3")
+    # Not pyramid_tm's default: annotating the transaction with the user reads the account
+    # in pyramid_tm's tween, above the exception views, where a database that is gone
+    # escapes to the server as a bare 500 (site/errors.py). The audit logs record who did it.
+    settings["tm.annotate_user"] = "false"
     settings.setdefault("pyramid.default_locale_name", "zh_Hant")
     # Pyramid's locale negotiator reads the unprefixed key, which the Configurator derives
     # from the ini only when it is created, not from a default set here.

@@ -61,6 +61,50 @@ def close_app(app):
         db.close()
 
 
+# production.ini's logging: the portal's loggers and waitress's own (an exception that reached
+# waitress is logged there as "Exception while serving"; ``escaped_errors`` looks for it).
+LOGGING = """[loggers]
+keys = root, cgs_portal, waitress
+
+[handlers]
+keys = console
+
+[formatters]
+keys = generic
+
+[logger_root]
+level = WARN
+handlers = console
+
+[logger_cgs_portal]
+level = INFO
+handlers =
+qualname = cgs_portal
+
+[logger_waitress]
+level = INFO
+handlers =
+qualname = waitress
+
+[handler_console]
+class = StreamHandler
+args = (sys.stderr,)
+level = NOTSET
+formatter = generic
+
+[formatter_generic]
+format = %(asctime)s %(levelname)-5.5s [%(name)s][%(threadName)s] %(message)s
+"""
+
+# What an app process's log must never hold: a bug's 500 page, the safety net's page, an
+# exception that reached waitress (its own bare 500).
+ESCAPED = ("unexpected error", "exception escaped the exception views", "Exception while serving")
+
+
+def escaped_errors(log: str) -> list[str]:
+    return [line for line in log.splitlines() if any(mark in line for mark in ESCAPED)]
+
+
 def write_app_ini(folder: Path, uri: str, port: int, extra: dict | None = None) -> Path:
     """An ini for one waitress process of the test app (testing hooks on, clock pinned)."""
     settings = {
@@ -76,7 +120,8 @@ def write_app_ini(folder: Path, uri: str, port: int, extra: dict | None = None) 
     }
     lines = ["[app:main]", f"use = {settings.pop('use', 'egg:cgs_portal')}",
              *(f"{k} = {v}" for k, v in settings.items()), "",
-             "[server:main]", "use = egg:waitress#main", f"listen = 127.0.0.1:{port}", "threads = 4", ""]
+             "[server:main]", "use = egg:waitress#main", f"listen = 127.0.0.1:{port}", "threads = 4", "",
+             LOGGING]
     path = folder / f"app-{port}.ini"
     path.write_text("\n".join(lines))
     return path
