@@ -81,6 +81,21 @@ def check_public_url(url) -> None:
         raise ValueError(f"cgs.public_url must be an absolute http(s) base URL, not {url!r}")
 
 
+# The storages a deployment may name (memory:// would lose every filing at a restart).
+PRODUCTION_STORAGES = ("zeo", "zconfig", "file")
+
+
+def check_zodb_uri(uri) -> None:
+    """Production names its storage in CGS_ZODB_URI: production.ini has no fallback."""
+    if not uri or not uri.strip():
+        raise ValueError("zodbconn.uri is required in production (set CGS_ZODB_URI, e.g. "
+                         "zconfig:///etc/cgs/relstorage-1.conf or zeo://…; see docs/deploy.md)")
+    scheme = urlsplit(uri.strip()).scheme
+    if scheme not in PRODUCTION_STORAGES:
+        raise ValueError("zodbconn.uri must name a persistent storage in production "
+                         f"({', '.join(s + '://' for s in PRODUCTION_STORAGES)}), not {scheme or uri!r}")
+
+
 # A queue of flash messages keeps at most this many (the newest): a page that flashes and
 # redirects, requested again and again without following, must not overflow the 4 KB cookie.
 MAX_FLASHES = 5
@@ -135,11 +150,12 @@ def includeme(config):
     settings.setdefault("default_locale_name", settings["pyramid.default_locale_name"])
     secret = settings.get("cgs.session_secret")
     # `cgs.production = true` (production.ini) marks a deployment for real users: it then
-    # refuses a guessable secret and starts only with cgs.public_url set.
+    # refuses a guessable secret and starts only with cgs.public_url and zodbconn.uri set.
     production = asbool(settings.get("cgs.production", False))
     check_session_secret(secret, production=production)
     if production:
         check_public_url(settings.get("cgs.public_url"))
+        check_zodb_uri(settings.get("zodbconn.uri"))
 
     config.include("pyramid_chameleon")
     config.include(".site.compile_lock")  # CPython 3.11 cannot compile templates in parallel threads
