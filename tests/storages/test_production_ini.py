@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from pyramid.paster import get_app
 
+from storages import servers
 from storages.conftest import ROOT, close_app
 
 INI = str(ROOT / "production.ini")
@@ -68,7 +69,8 @@ def test_pserve_production_ini_exits_with_the_reason(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CGS_")}
     env.update(production_environment(tmp_path))
     del env["CGS_ZODB_URI"]
-    done = subprocess.run([str(Path(sys.executable).parent / "pserve"), INI], cwd=tmp_path, env=env,
+    port = f"http_port={servers.free_port()}"
+    done = subprocess.run([str(Path(sys.executable).parent / "pserve"), INI, port], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode != 0
     assert "zodbconn.uri is required in production (set CGS_ZODB_URI" in done.stderr
