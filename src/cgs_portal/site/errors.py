@@ -36,7 +36,8 @@ requests``). ``LastResort``, the WSGI middleware ``main`` puts around the router
 safety net for whatever still escapes (a tween above, pyramid_zodbconn closing the
 connection, a response callback): it logs the error with its traceback on
 ``cgs_portal.errors`` and answers the same zh-Hant 503 page (database gone, conflict) or
-500 page, without touching the database. Tests fail when it is ever used.
+500 page, without touching the database. The fault tests fail when an app process's log
+shows it was used (``tests/storages/conftest.py: escaped_errors``).
 """
 from __future__ import annotations
 
