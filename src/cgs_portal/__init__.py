@@ -81,6 +81,21 @@ def check_public_url(url) -> None:
         raise ValueError(f"cgs.public_url must be an absolute http(s) base URL, not {url!r}")
 
 
+# The storages a deployment may name (memory:// would lose every filing at a restart).
+PRODUCTION_STORAGES = ("zeo", "zconfig", "file")
+
+
+def check_zodb_uri(uri) -> None:
+    """Production names its storage in CGS_ZODB_URI: production.ini has no fallback."""
+    if not uri or not uri.strip():
+        raise ValueError("zodbconn.uri is required in production (set CGS_ZODB_URI, e.g. "
+                         "zconfig:///etc/cgs/relstorage-1.conf or zeo://…; see docs/deploy.md)")
+    scheme = urlsplit(uri.strip()).scheme
+    if scheme not in PRODUCTION_STORAGES:
+        raise ValueError("zodbconn.uri must name a persistent storage in production "
+                         f"({', '.join(s + '://' for s in PRODUCTION_STORAGES)}), not {scheme or uri!r}")
+
+
 # A queue of flash messages keeps at most this many (the newest): a page that flashes and
 # redirects, requested again and again without following, must not overflow the 4 KB cookie.
 MAX_FLASHES = 5
@@ -102,6 +117,7 @@ def portal_session_factory(secret, **options):
 
 def main(global_config, **settings):
     """The standalone portal (pserve, waitress, gunicorn …), behind the request body cap."""
+    from .site.errors import LastResort
     from .site.headers import hsts_enabled
     from .site.limits import DEFAULT_MAX_BODY_BYTES, BodyLimit
 
@@ -113,8 +129,10 @@ def main(global_config, **settings):
         config.set_root_factory(root_factory)
     settings = config.registry.settings
     max_bytes = int(settings.get("cgs.max_body_bytes") or DEFAULT_MAX_BODY_BYTES)
-    # Outermost: pyramid_retry copies the body before any tween could refuse it.
-    return BodyLimit(config.make_wsgi_app(), max_bytes, hsts=hsts_enabled(settings))
+    # Outermost: pyramid_retry copies the body before any tween could refuse it. Under it the
+    # safety net for an exception that escaped the exception views (logged, zh-Hant page).
+    hsts = hsts_enabled(settings)
+    return BodyLimit(LastResort(config.make_wsgi_app(), hsts=hsts), max_bytes, hsts=hsts)
 
 
 def includeme(config):
@@ -122,17 +140,22 @@ def includeme(config):
     settings = config.get_settings()
     settings.setdefault("tm.manager_hook", "pyramid_tm.explicit_manager")
     settings.setdefault("retry.attempts", "3")
+    # Not pyramid_tm's default: annotating the transaction with the user reads the account
+    # in pyramid_tm's tween, above the exception views, where a database that is gone
+    # escapes to the server as a bare 500 (site/errors.py). The audit logs record who did it.
+    settings["tm.annotate_user"] = "false"
     settings.setdefault("pyramid.default_locale_name", "zh_Hant")
     # Pyramid's locale negotiator reads the unprefixed key, which the Configurator derives
     # from the ini only when it is created, not from a default set here.
     settings.setdefault("default_locale_name", settings["pyramid.default_locale_name"])
     secret = settings.get("cgs.session_secret")
     # `cgs.production = true` (production.ini) marks a deployment for real users: it then
-    # refuses a guessable secret and starts only with cgs.public_url set.
+    # refuses a guessable secret and starts only with cgs.public_url and zodbconn.uri set.
     production = asbool(settings.get("cgs.production", False))
     check_session_secret(secret, production=production)
     if production:
         check_public_url(settings.get("cgs.public_url"))
+        check_zodb_uri(settings.get("zodbconn.uri"))
 
     config.include("pyramid_chameleon")
     config.include(".site.compile_lock")  # CPython 3.11 cannot compile templates in parallel threads

@@ -61,8 +61,54 @@ def close_app(app):
         db.close()
 
 
-def write_app_ini(folder: Path, uri: str, port: int, extra: dict | None = None) -> Path:
-    """An ini for one waitress process of the test app (testing hooks on, clock pinned)."""
+# production.ini's logging: the portal's loggers and waitress's own (an exception that reached
+# waitress is logged there as "Exception while serving"; ``escaped_errors`` looks for it).
+LOGGING = """[loggers]
+keys = root, cgs_portal, waitress
+
+[handlers]
+keys = console
+
+[formatters]
+keys = generic
+
+[logger_root]
+level = WARN
+handlers = console
+
+[logger_cgs_portal]
+level = INFO
+handlers =
+qualname = cgs_portal
+
+[logger_waitress]
+level = INFO
+handlers =
+qualname = waitress
+
+[handler_console]
+class = StreamHandler
+args = (sys.stderr,)
+level = NOTSET
+formatter = generic
+
+[formatter_generic]
+format = %(asctime)s %(levelname)-5.5s [%(name)s][%(threadName)s] %(message)s
+"""
+
+# What an app process's log must never hold: a bug's 500 page, the safety net's page, an
+# exception that reached waitress (its own bare 500).
+ESCAPED = ("unexpected error", "exception escaped the exception views", "Exception while serving")
+
+
+def escaped_errors(log: str) -> list[str]:
+    return [line for line in log.splitlines() if any(mark in line for mark in ESCAPED)]
+
+
+def write_app_ini(folder: Path, uri: str, port: int, extra: dict | None = None,
+                  server: dict | None = None) -> Path:
+    """An ini for one waitress process of the test app (testing hooks on, clock pinned);
+    ``server`` adds waitress settings (``[server:main]``)."""
     settings = {
         "zodbconn.uri": uri,
         "cgs.session_secret": "test-secret-" + "x" * 40,
@@ -76,7 +122,9 @@ def write_app_ini(folder: Path, uri: str, port: int, extra: dict | None = None) 
     }
     lines = ["[app:main]", f"use = {settings.pop('use', 'egg:cgs_portal')}",
              *(f"{k} = {v}" for k, v in settings.items()), "",
-             "[server:main]", "use = egg:waitress#main", f"listen = 127.0.0.1:{port}", "threads = 4", ""]
+             "[server:main]", "use = egg:waitress#main", f"listen = 127.0.0.1:{port}", "threads = 4",
+             *(f"{k} = {v}" for k, v in (server or {}).items()), "",
+             LOGGING]
     path = folder / f"app-{port}.ini"
     path.write_text("\n".join(lines))
     return path
@@ -85,10 +133,10 @@ def write_app_ini(folder: Path, uri: str, port: int, extra: dict | None = None) 
 class AppProcess:
     """The portal in a ``pserve`` process of its own, to be killed with SIGKILL."""
 
-    def __init__(self, folder: Path, uri: str, extra: dict | None = None):
+    def __init__(self, folder: Path, uri: str, extra: dict | None = None, server: dict | None = None):
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.uri, self.extra = uri, extra
+        self.uri, self.extra, self.server = uri, extra, server
         self.process = None
         self.port = None
 
@@ -98,7 +146,7 @@ class AppProcess:
 
     def start(self) -> AppProcess:
         self.port = servers.free_port()
-        ini = write_app_ini(self.folder, self.uri, self.port, self.extra)
+        ini = write_app_ini(self.folder, self.uri, self.port, self.extra, self.server)
         env = {"PYTHONPATH": str(ROOT / "tests"), "PATH": "/usr/bin:/bin"}
         log = open(self.folder / f"app-{self.port}.log", "wb")
         self.process = subprocess.Popen([str(Path(sys.executable).parent / "pserve"), str(ini)], cwd=ROOT,

@@ -25,10 +25,24 @@ zh-Hant page (status 500) that reads nothing from the database, so it renders ev
 the database is what failed. It is the last resort, not a way to answer odd input: the
 corpus test (``tests/test_no_5xx.py``) must never see it. Both pages pass through the
 security headers tween like every response.
+
+The exception views answer what is raised inside the exception view tween, i.e. in the
+root factory, the views and the tweens under it, and (through pyramid_tm) in the commit.
+Nothing above it may touch the database: pyramid_tm's ``tm.annotate_user`` (which reads
+the account before the request reaches the exception view tween) is switched off in
+``cgs_portal.includeme`` for that reason — with it on, a request arriving while
+PostgreSQL restarted escaped as waitress's own 500 (``test_postgresql_restarted_during_
+requests``). ``LastResort``, the WSGI middleware ``main`` puts around the router, is the
+safety net for whatever still escapes (a tween above, pyramid_zodbconn closing the
+connection, a response callback): it logs the error with its traceback on
+``cgs_portal.errors`` and answers the same zh-Hant 503 page (database gone, conflict) or
+500 page, without touching the database. The fault tests fail when an app process's log
+shows it was used (``tests/storages/conftest.py: escaped_errors``).
 """
 from __future__ import annotations
 
 import logging
+import sys
 from html import escape
 
 from pyramid.httpexceptions import HTTPBadRequest
@@ -39,6 +53,7 @@ from pyramid_retry import is_last_attempt, mark_error_retryable
 from ZODB.POSException import ConflictError
 
 from ..contacts import HELPDESK_PHONE
+from .headers import security_headers
 from .limits import PAGE
 
 log = logging.getLogger("cgs_portal.errors")
@@ -93,6 +108,25 @@ def invalid_encoding(request):
 
 
 RETRY_AFTER_SECONDS = 30
+# (status, title, message, Retry-After) of the three error pages; the views and LastResort.
+UNAVAILABLE = (503, "系統暫時無法連線資料庫",
+               "系統暫時無法連線資料庫，您這次的操作沒有儲存任何資料（不會重複填報）。"
+               "請稍候約一分鐘後重新整理頁面或再送出一次；"
+               f"若一再發生，請聯繫系統客服（{HELPDESK_PHONE}）。", RETRY_AFTER_SECONDS)
+BUSY = (503, "系統忙碌中",
+        "目前同時送出的資料較多，您這次的操作沒有儲存任何資料（不會重複填報）。"
+        "請稍候片刻後再送出一次。", 5)
+UNEXPECTED = (500, "系統發生未預期的錯誤",
+              "系統發生未預期的錯誤，您的操作可能沒有完成，已記錄此問題。"
+              f"請稍後再試一次；若一再發生，請聯繫系統客服（{HELPDESK_PHONE}）。", None)
+
+
+def error_page(request, page) -> Response:
+    status, title, message, retry_after = page
+    response = plain_page(request, status, title, message)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def storage_unavailable(exc, request):
@@ -102,23 +136,14 @@ def storage_unavailable(exc, request):
     else:
         log.warning("storage unreachable on %s %s: %s: %s", request.method, request.path[:200],
                     type(exc).__name__, str(exc)[:300])
-    response = plain_page(request, 503, "系統暫時無法連線資料庫",
-                          "系統暫時無法連線資料庫，您這次的操作沒有儲存任何資料（不會重複填報）。"
-                          "請稍候約一分鐘後重新整理頁面或再送出一次；"
-                          f"若一再發生，請聯繫系統客服（{HELPDESK_PHONE}）。")
-    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return response
+    return error_page(request, UNAVAILABLE)
 
 
 @view_config(context=ConflictError)
 def still_conflicting(exc, request):
     if is_last_attempt(request):  # earlier attempts' pages are discarded by the retry policy
         log.warning("conflict not resolved after the last retry on %s %s", request.method, request.path[:200])
-    response = plain_page(request, 503, "系統忙碌中",
-                          "目前同時送出的資料較多，您這次的操作沒有儲存任何資料（不會重複填報）。"
-                          "請稍候片刻後再送出一次。")
-    response.headers["Retry-After"] = "5"
-    return response
+    return error_page(request, BUSY)
 
 
 @view_config(context=Exception)
@@ -126,9 +151,51 @@ def unexpected(exc, request):
     """The last resort: log the bug with its traceback, show a page without details."""
     log.error("unexpected error on %s %s", request.method, request.path_qs[:300],
               exc_info=(type(exc), exc, exc.__traceback__))
-    return plain_page(request, 500, "系統發生未預期的錯誤",
-                      "系統發生未預期的錯誤，您的操作可能沒有完成，已記錄此問題。"
-                      f"請稍後再試一次；若一再發生，請聯繫系統客服（{HELPDESK_PHONE}）。")
+    return error_page(request, UNEXPECTED)
+
+
+def page_for(exc):
+    """Which error page answers ``exc`` (the exception views' choice, for LastResort)."""
+    if isinstance(exc, ConflictError):
+        return BUSY
+    if isinstance(exc, disconnect_errors()):
+        return UNAVAILABLE
+    return UNEXPECTED
+
+
+class LastResort:
+    """WSGI middleware: an exception that escaped Pyramid (and its exception views) is
+    logged with its traceback and answered with the zh-Hant 503 or 500 page, built here
+    from the environ alone (no request, no database)."""
+
+    def __init__(self, app, *, hsts: bool = False):
+        self.app = app
+        self.hsts = hsts
+
+    def __getattr__(self, name):  # the router's registry, for scripts and tests
+        return getattr(self.app, name)
+
+    def __call__(self, environ, start_response):
+        try:
+            return self.app(environ, start_response)
+        except Exception:
+            exc_info = sys.exc_info()
+            path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""))[:200]
+            log.error("exception escaped the exception views on %s %s", environ.get("REQUEST_METHOD"),
+                      path, exc_info=exc_info)
+            status, title, message, retry_after = page_for(exc_info[1])
+            root = escape(environ.get("SCRIPT_NAME", ""), quote=True)
+            body = PAGE.format(title=escape(title), message=escape(message), root=root).encode()
+            headers = [("Content-Type", "text/html; charset=UTF-8"), ("Content-Length", str(len(body))),
+                       ("Cache-Control", "no-store")] + security_headers(hsts=self.hsts)
+            if retry_after is not None:
+                headers.append(("Retry-After", str(retry_after)))
+            reason = "Service Unavailable" if status == 503 else "Internal Server Error"
+            # exc_info: the app may have called start_response already (re-raised if it was sent)
+            start_response(f"{status} {reason}", headers, exc_info)
+            return [body]
+        finally:
+            exc_info = None
 
 
 def raise_for_tests(request):
