@@ -312,7 +312,8 @@ class Storage:
 
 
 def start_processes(storage: Storage, n: int, folder: Path, threads: int,
-                    profile_dir: Path | None = None) -> list[tuple[subprocess.Popen, int]]:
+                    profile_dir: Path | None = None,
+                    template_cache: Path | None = None) -> list[tuple[subprocess.Popen, int]]:
     pserve = str(Path(sys.executable).parent / "pserve")
     started = []
     for i in range(n):
@@ -323,6 +324,12 @@ def start_processes(storage: Storage, n: int, folder: Path, threads: int,
         if profile_dir is not None:
             profile_dir.mkdir(exist_ok=True)
             env["CGS_PEAK_PROFILE"] = str(profile_dir)
+        if template_cache is not None:
+            # Chameleon keeps the Python it compiles a template to in this folder (written
+            # atomically, keyed by the template's digest): one process compiles, the others
+            # and every restart load it (docs/deploy.md, "Template cache").
+            template_cache.mkdir(exist_ok=True)
+            env["CHAMELEON_CACHE"] = str(template_cache)
         process = subprocess.Popen([pserve, str(ini)], stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True, cwd=ROOT, env=env)
         started.append((process, port))
@@ -573,6 +580,20 @@ def check_report(plan: UnitPlan, report, filings) -> tuple[bool, str]:
     return True, ""
 
 
+_RETRIED = re.compile(r"retrying (\w+) (\S+) after conflict .*?class ([\w.]+)")
+
+
+def conflicts_by_class(folder: Path) -> dict:
+    """{(request, class of the conflicting object): count} from the app processes' logs
+    (``cgs_portal.retry`` logs every retry), e.g. ``("POST upload", "BTrees.OOBTree.OOBTree")``."""
+    out: dict = {}
+    for log in folder.glob("app-*.log"):
+        for m in _RETRIED.finditer(log.read_text(errors="replace")):
+            key = (f"{m.group(1)} {m.group(2).rstrip('/').rsplit('/', 1)[-1]}", m.group(3))
+            out[key] = out.get(key, 0) + 1
+    return out
+
+
 # -- one configuration --------------------------------------------------------------------------
 
 def percentile(values, q):
@@ -601,14 +622,17 @@ def run(kind: str, procs: int, plans: list[UnitPlan], warmups: list[UnitPlan], a
     for plan in plans:
         plan.accepted, plan.error, plan.uploads_sent = False, None, 0
     storage = started = None
+    setup_started = time.monotonic()
     try:
         storage = Storage(kind, folder)
         populate(storage.client_uri("setup"), plans + warmups, folder)
         profile_dir = folder / "profile" if args.profile else None
-        started = start_processes(storage, procs, folder, args.threads, profile_dir)
+        started = start_processes(storage, procs, folder, args.threads, profile_dir,
+                                  Path(args.template_cache) if args.template_cache else None)
         urls = [f"http://127.0.0.1:{port}" for _p, port in started]
         started_cpu = sum(cpu_seconds(p.pid) for p, _port in started)
         asyncio.run(warm_all(urls, warmups))
+        setup_s = time.monotonic() - setup_started
         cpu_before = sum(cpu_seconds(p.pid) for p, _port in started)
         warmup_cpu = cpu_before - started_cpu
         server_before = storage.cpu_seconds()
@@ -627,6 +651,7 @@ def run(kind: str, procs: int, plans: list[UnitPlan], warmups: list[UnitPlan], a
         if profile_dir is not None:
             print_profile(profile_dir, args.profile)
         lost, unseen, problems = verify(storage.client_uri("verify"), plans)
+        conflict_kinds = conflicts_by_class(folder)
     finally:
         if started:
             stop_processes(started)
@@ -646,7 +671,8 @@ def run(kind: str, procs: int, plans: list[UnitPlan], warmups: list[UnitPlan], a
         f"upload_p95_5000rows_s_{tag}": (percentile(figures.big_uploads, 0.95), "s"),
         f"login_p95_s_{tag}": (percentile(figures.logins, 0.95), "s"),
         f"app_cpu_s_per_filing_{tag}": (app_cpu / max(filed, 1), "CPU s"),
-        f"app_cpu_s_warmup_per_process_{tag}": (warmup_cpu / procs, "CPU s (templates compiled, not counted above)"),
+        f"setup_s_{tag}": (setup_s, "s (storage, 1 unit + account per unit, processes, warm-up)"),
+        f"app_cpu_s_warmup_per_process_{tag}": (warmup_cpu / procs, "CPU s (templates compiled or loaded from CHAMELEON_CACHE; not counted above)"),
         f"app_cpu_s_{tag}": (app_cpu, f"CPU s (all {procs} app processes, {app_cpu / elapsed:.2f} cores)"),
         f"{kind}_server_cpu_s_{tag}": (server_cpu, f"CPU s ({server_cpu / elapsed:.2f} cores)"),
         f"client_cpu_s_{tag}": (client_cpu, f"CPU s (the 20 simulated units, {client_cpu / elapsed:.2f} cores)"),
@@ -661,6 +687,8 @@ def run(kind: str, procs: int, plans: list[UnitPlan], warmups: list[UnitPlan], a
     }
     for name, (value, unit) in out.items():
         emit(name, value, unit)
+    for (what, cls), count in sorted(conflict_kinds.items(), key=lambda kv: -kv[1]):
+        print(f"# conflicts retried: {count} × {what} on {cls}", flush=True)
     for plan in failed[:5]:
         print(f"# failed {plan.code} {plan.kind}: {plan.error}", flush=True)
     for problem in problems[:5]:
@@ -682,6 +710,9 @@ def main(argv=None):
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders")
     parser.add_argument("--profile", type=int, default=0, metavar="TOP",
                         help="cProfile every request of the app processes; print the TOP functions")
+    parser.add_argument("--template-cache", default=str(Path(tempfile.gettempdir()) / "cgs-peak-chameleon"),
+                        help="CHAMELEON_CACHE of the app processes, kept between runs ('' for none: "
+                             "every process compiles every template itself)")
     parser.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "cgs-peak-workbooks"),
                         help="folder keeping the generated workbooks between runs ('' for none)")
     args = parser.parse_args(argv)
