@@ -68,4 +68,25 @@ def main(global_config, **settings):
     app = portal_main(global_config, **settings)
     app.registry.cgs_clock = RunningClock(app.registry.cgs_clock.now())
     folder = os.environ.get("CGS_PEAK_PROFILE")
+    if os.environ.get("CGS_PEAK_DIAG"):
+        app = Diagnosed(app)
     return Profiled(app, folder) if folder else app
+
+
+class Diagnosed:
+    """``CGS_PEAK_DIAG=1``: every 100 requests log the open file descriptors and whether the
+    garbage collector is enabled (a leak of either shows here long before select() fails)."""
+
+    def __init__(self, app):
+        self.app, self.n = app, 0
+
+    def __call__(self, environ, start_response):
+        import gc
+        import logging
+
+        self.n += 1
+        if self.n % 100 == 0:
+            logging.getLogger("cgs_portal.retry").info(
+                "diag requests=%d fds=%d gc_enabled=%s gc_count=%s", self.n,
+                len(os.listdir("/proc/self/fd")), gc.isenabled(), gc.get_count())
+        return self.app(environ, start_response)
