@@ -13,6 +13,18 @@ C asyncio clients (httpx) replaying the 10th of the month, each unit pinned to o
 an invalid one fixed and uploaded again, one with warnings it confirms, 「當月無個案」, or a
 5,000-row workbook; then it opens the summary. Bounded by the unit count and a deadline.
 
+Each unit's workbook is the portal's own blank template for that unit (built once with
+placeholders, the unit code and name patched in) filled with random primary-school rows;
+generated workbooks are kept under ``--cache`` (default ``/tmp/cgs-peak-workbooks``, keyed
+by everything they are made from), so 1,000 units take ~15 s the first time and 0.1 s after.
+Before the clock starts every process is warmed up by one more unit (login, an invalid
+upload, the report page), with ``CHAMELEON_CACHE`` (``--template-cache``) shared by the
+processes and kept between runs. CPU seconds are read from /proc for the app processes,
+the ZEO server or PostgreSQL (postmaster and backends), the client (this process) and the
+whole machine (``other_sessions_cores``: what other work took from the same cores).
+``--profile TOP`` prints a merged cProfile of every request (thread CPU time);
+``CGS_PEAK_DIAG=1`` makes the app log its open descriptors and collector state.
+
 Afterwards the database is read directly: every accepted upload must have its report, its
 filing exactly once, its blob (SHA-256 equal to what was sent) and its aggregates, and every
 refused upload nothing filed; ``lost_filings`` counts the units for which that fails.
@@ -346,6 +358,14 @@ def cpu_seconds(pid: int, children: bool = False) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores of the machine have been busy since boot (/proc/stat; every
+    process of every session, not only this bench's)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def print_profile(folder: Path, top: int) -> None:
     """The app processes' merged cProfile (``peak_app``'s ``CGS_PEAK_PROFILE``)."""
     import pstats
@@ -637,12 +657,14 @@ def run(kind: str, procs: int, plans: list[UnitPlan], warmups: list[UnitPlan], a
         warmup_cpu = cpu_before - started_cpu
         server_before = storage.cpu_seconds()
         client_before = time.process_time()
+        machine_before = machine_busy_seconds()
         load_before = os.getloadavg()[0]
         begin = time.monotonic()
         figures = asyncio.run(replay(urls, plans, args.clients, begin + args.deadline))
         elapsed = time.monotonic() - begin
         app_cpu = sum(cpu_seconds(p.pid) for p, _port in started) - cpu_before
         client_cpu = time.process_time() - client_before
+        machine_cpu = machine_busy_seconds() - machine_before
         server_cpu = storage.cpu_seconds() - server_before
         load = (load_before + os.getloadavg()[0]) / 2
         retries = retry_counts([port for _p, port in started])
@@ -675,7 +697,10 @@ def run(kind: str, procs: int, plans: list[UnitPlan], warmups: list[UnitPlan], a
         f"app_cpu_s_warmup_per_process_{tag}": (warmup_cpu / procs, "CPU s (templates compiled or loaded from CHAMELEON_CACHE; not counted above)"),
         f"app_cpu_s_{tag}": (app_cpu, f"CPU s (all {procs} app processes, {app_cpu / elapsed:.2f} cores)"),
         f"{kind}_server_cpu_s_{tag}": (server_cpu, f"CPU s ({server_cpu / elapsed:.2f} cores)"),
-        f"client_cpu_s_{tag}": (client_cpu, f"CPU s (the 20 simulated units, {client_cpu / elapsed:.2f} cores)"),
+        f"client_cpu_s_{tag}": (client_cpu, f"CPU s (the {args.clients} simulated units, {client_cpu / elapsed:.2f} cores)"),
+        f"machine_busy_cores_{tag}": (machine_cpu / elapsed, f"cores of {os.cpu_count()} busy (all processes)"),
+        f"other_sessions_cores_{tag}": ((machine_cpu - app_cpu - server_cpu - client_cpu) / elapsed,
+                                        "cores busy with processes not of this bench"),
         f"load_average_{tag}": (load, f"(1-min, on {os.cpu_count()} cores)"),
         f"errors_5xx_{tag}": (figures.errors_5xx, "responses"),
         f"conflicts_retried_{tag}": (retries.get("conflict", 0), "retries"),
