@@ -231,15 +231,20 @@ def warmup_plans(n: int, count: int) -> list[UnitPlan]:
 
 # -- the database and the app processes ---------------------------------------------------------
 
-def populate(uri: str, plans: list[UnitPlan], folder: Path) -> None:
-    """The units and one account per unit (argon2's cheapest parameters, as in the tests)."""
+def populate(uri: str, plans: list[UnitPlan], folder: Path, argon2: str = "cheapest") -> None:
+    """The units and one account per unit. The password hash is made once and shared by
+    every account: with argon2's cheapest parameters (as in the tests; the default) or the
+    production ones (``--argon2 production``: each login then costs what it costs in
+    production, ~0.23 CPU s here)."""
     import datetime as dt
 
     from cgs_portal import main
     from cgs_portal.accounts import passwords
     from support import add_account, add_unit, open_root
 
+    production = passwords._hasher
     passwords._hasher = passwords.PasswordHasher.from_parameters(passwords.CHEAPEST_PARAMETERS)
+    shared_hash = (production if argon2 == "production" else passwords._hasher).hash(PASSWORD)
     app = main({}, **app_settings(uri, folder))
     try:
         with open_root(app) as root:
@@ -247,6 +252,7 @@ def populate(uri: str, plans: list[UnitPlan], folder: Path) -> None:
                 add_unit(root, plan.code, f"壓測國小{plan.code}", "國小", plan.county)
                 account = add_account(root, f"{plan.code}_p001", unit_code=plan.code, personal_id="p001",
                                       name="壓測老師", email=f"p{plan.code}@example.invalid")
+                account.password_hash = shared_hash
                 account.password_changed_at = dt.datetime(2024, 10, 1, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     finally:
         for db in app.registry._zodb_databases.values():
@@ -645,7 +651,7 @@ def run(kind: str, procs: int, plans: list[UnitPlan], warmups: list[UnitPlan], a
     setup_started = time.monotonic()
     try:
         storage = Storage(kind, folder)
-        populate(storage.client_uri("setup"), plans + warmups, folder)
+        populate(storage.client_uri("setup"), plans + warmups, folder, args.argon2)
         profile_dir = folder / "profile" if args.profile else None
         started = start_processes(storage, procs, folder, args.threads, profile_dir,
                                   Path(args.template_cache) if args.template_cache else None)
@@ -733,6 +739,8 @@ def main(argv=None):
     parser.add_argument("--big-every", type=int, default=20, help="every n-th unit files 5,000 rows")
     parser.add_argument("--big-rows", type=int, default=5000)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders")
+    parser.add_argument("--argon2", choices=("cheapest", "production"), default="cheapest",
+                        help="the accounts' password hash parameters (default: the tests' cheapest)")
     parser.add_argument("--profile", type=int, default=0, metavar="TOP",
                         help="cProfile every request of the app processes; print the TOP functions")
     parser.add_argument("--template-cache", default=str(Path(tempfile.gettempdir()) / "cgs-peak-chameleon"),
@@ -751,6 +759,7 @@ def main(argv=None):
     plans = plan_units(args.units, args.big_every, args.big_rows, Path(args.cache) if args.cache else None)
     emit("workbooks_generated", len(plans), f"units in {time.monotonic() - started:.1f} s")
     emit("cpu_cores", os.cpu_count(), "cores")
+    emit("argon2_parameters", args.argon2, "(the accounts' password hashes)")
     warmups = warmup_plans(args.units, max(procs))
     results = {}
     for kind in args.storages.split(","):
