@@ -243,8 +243,9 @@ def populate(uri: str, plans: list[UnitPlan], folder: Path, argon2: str = "cheap
     from support import add_account, add_unit, open_root
 
     production = passwords._hasher
-    passwords._hasher = passwords.PasswordHasher.from_parameters(passwords.CHEAPEST_PARAMETERS)
-    shared_hash = (production if argon2 == "production" else passwords._hasher).hash(PASSWORD)
+    cheapest = passwords.PasswordHasher.from_parameters(passwords.CHEAPEST_PARAMETERS)
+    shared_hash = (production if argon2 == "production" else cheapest).hash(PASSWORD)
+    passwords._hasher = cheapest  # add_account hashes too: cheaply, the hash is replaced
     app = main({}, **app_settings(uri, folder))
     try:
         with open_root(app) as root:
@@ -255,6 +256,7 @@ def populate(uri: str, plans: list[UnitPlan], folder: Path, argon2: str = "cheap
                 account.password_hash = shared_hash
                 account.password_changed_at = dt.datetime(2024, 10, 1, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     finally:
+        passwords._hasher = production
         for db in app.registry._zodb_databases.values():
             db.close()
 
