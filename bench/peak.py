@@ -13,6 +13,18 @@ C asyncio clients (httpx) replaying the 10th of the month, each unit pinned to o
 an invalid one fixed and uploaded again, one with warnings it confirms, 「當月無個案」, or a
 5,000-row workbook; then it opens the summary. Bounded by the unit count and a deadline.
 
+Each unit's workbook is the portal's own blank template for that unit (built once with
+placeholders, the unit code and name patched in) filled with random primary-school rows;
+generated workbooks are kept under ``--cache`` (default ``/tmp/cgs-peak-workbooks``, keyed
+by everything they are made from), so 1,000 units take ~15 s the first time and 0.1 s after.
+Before the clock starts every process is warmed up by one more unit (login, an invalid
+upload, the report page), with ``CHAMELEON_CACHE`` (``--template-cache``) shared by the
+processes and kept between runs. CPU seconds are read from /proc for the app processes,
+the ZEO server or PostgreSQL (postmaster and backends), the client (this process) and the
+whole machine (``other_sessions_cores``: what other work took from the same cores).
+``--profile TOP`` prints a merged cProfile of every request (thread CPU time);
+``CGS_PEAK_DIAG=1`` makes the app log its open descriptors and collector state.
+
 Afterwards the database is read directly: every accepted upload must have its report, its
 filing exactly once, its blob (SHA-256 equal to what was sent) and its aggregates, and every
 refused upload nothing filed; ``lost_filings`` counts the units for which that fails.
@@ -24,10 +36,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+import html
+import io
 import os
 import re
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -50,6 +65,10 @@ MONTH = "2024-09"
 PASSWORD = "Counsel2024ok"
 PRIMARY = (1, 2, 3, 4, 5, 6)
 SECRET = "peak-bench-secret-" + "k" * 40
+# One TLS context for every client (the bench speaks plain HTTP on loopback): httpx builds a
+# new one per AsyncClient by default, loading the CA bundle — 64 ms of CPU per simulated unit
+# on this machine, as much as the app process spent on the unit's whole filing.
+TLS = ssl.create_default_context()
 
 
 def emit(name, value, unit):
@@ -94,13 +113,52 @@ def kind_for(i: int, big_every: int) -> str:
             "invalid", "warnings")[i % 10]
 
 
-def workbook(corpus, code, *, cases, services, seed, mutate=None) -> bytes:
+def workbook(corpus, code, *, cases, services, seed, mutate=None, template=None) -> bytes:
+    """A filled workbook of unit ``code``: ``cases`` + ``services`` random primary-school rows."""
     case_rows = corpus.random_rows("113", "cases", cases, seed=seed, grades=PRIMARY)
     service_rows = corpus.random_rows("113", "services", services, seed=seed + 1, grades=PRIMARY)
     if mutate:
         mutate(case_rows, service_rows)
-    return corpus.filled("113", case_rows, service_rows, unit_code=code, unit_name=f"壓測國小{code}",
-                         roc_year=113, month=9)
+    if template is None:
+        return corpus.filled("113", case_rows, service_rows, unit_code=code, unit_name=f"壓測國小{code}",
+                             roc_year=113, month=9, shared_strings=True)
+    version = corpus.VERSIONS["113"]
+    sheets = {version.sheet(key).title: (version.sheet(key).first_data_row, rows)
+              for key, rows in (("cases", case_rows), ("services", service_rows))}
+    return corpus.fill_template(template.for_unit(code), sheets, shared_strings=True)
+
+
+class UnitTemplate:
+    """The portal's blank 113 template for September, built once (openpyxl, ~0.1 s) with
+    placeholders in the unit code and name cells and the titles; ``for_unit`` patches them,
+    so each unit's workbook is what the portal's own 下載範本 gives that unit (~5 ms)."""
+
+    CODE, NAME = "PEAKCODE", "PEAKNAME"
+
+    def __init__(self, corpus):
+        import zipfile
+
+        data = corpus.build_template("113", "blank", unit_code=self.CODE, unit_name=self.NAME,
+                                     roc_year=113, month=9)
+        self.zip = zipfile.ZipFile(io.BytesIO(data))
+        self.parts = {info.filename: self.zip.read(info.filename) for info in self.zip.infolist()}
+        self.patched = [name for name, body in self.parts.items() if self.CODE.encode() in body]
+        assert self.patched, "the template has no unit code cell to patch"
+
+    def for_unit(self, code: str) -> bytes:
+        new = {name: self.parts[name].replace(self.CODE.encode(), code.encode())
+               .replace(self.NAME.encode(), f"壓測國小{code}".encode()) for name in self.patched}
+        return rezip(self.zip, new, level=1)  # fill_template zips again, at Excel's level
+
+
+def rezip(zin, new: dict, level: int) -> bytes:
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, new.get(info.filename) or zin.read(info.filename))
+    return buf.getvalue()
 
 
 def spoil(cases, services):
@@ -114,9 +172,34 @@ def busy_teacher(cases, services):
         row[0], row[1] = "T01", 1
 
 
-def plan_units(n: int, big_every: int, big_rows: int) -> list[UnitPlan]:
+GENERATOR = "2"  # bump when what a plan's workbooks contain changes: the disk cache is keyed by it
+
+
+def plan_units(n: int, big_every: int, big_rows: int, cache: Path | None = None) -> list[UnitPlan]:
+    """Every unit's plan and workbooks; with ``cache``, workbooks are kept there as files
+    keyed by everything they are made from, and read back on the next run."""
     corpus = load_corpus()
+    template = None
     plans = []
+
+    def made(code, kind, cases, services, seed, mutate) -> bytes:
+        nonlocal template
+        name = f"g{GENERATOR}-{code}-{kind}-{cases}-{services}-{seed}-{mutate.__name__ if mutate else 'none'}"
+        path = cache / f"{name}.xlsx" if cache else None
+        if path is not None and path.exists():
+            return path.read_bytes()
+        if template is None:
+            template = UnitTemplate(corpus)
+        data = workbook(corpus, code, cases=cases, services=services, seed=seed, mutate=mutate,
+                        template=template)
+        if path is not None:
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(data)
+            tmp.replace(path)
+        return data
+
+    if cache:
+        cache.mkdir(parents=True, exist_ok=True)
     for i, (code, county) in enumerate(unit_codes(n)):
         kind = kind_for(i, big_every)
         plan = UnitPlan(code, county, kind)
@@ -124,26 +207,45 @@ def plan_units(n: int, big_every: int, big_rows: int) -> list[UnitPlan]:
             plans.append(plan)
             continue
         cases, services = (big_rows // 2, big_rows - big_rows // 2) if kind == "big" else (6 + i % 15, 4 + i % 7)
-        good = workbook(corpus, code, cases=cases, services=services, seed=i,
-                        mutate=busy_teacher if kind == "warnings" else None)
+        good = made(code, kind, cases, services, i, busy_teacher if kind == "warnings" else None)
         plan.final, plan.rows = good, (cases, services)
-        plan.first = workbook(corpus, code, cases=cases, services=services, seed=i, mutate=spoil) \
-            if kind == "invalid" else good
+        plan.first = made(code, kind, cases, services, i, spoil) if kind == "invalid" else good
+        plans.append(plan)
+    return plans
+
+
+def warmup_plans(n: int, count: int) -> list[UnitPlan]:
+    """``count`` more units (after the ``n`` of the day) that warm up one process each: a
+    login, 當期填報, an invalid upload (refused: nothing filed, no county counter moves)
+    and the report page, so that every page template is compiled before the clock starts
+    (Chameleon compiles a template on its first use in a process, 0.3–1 CPU s each)."""
+    corpus = load_corpus()
+    template = UnitTemplate(corpus)
+    plans = []
+    for code, county in unit_codes(n + count)[n:]:
+        plan = UnitPlan(code, county, "warmup")
+        plan.first = workbook(corpus, code, cases=8, services=4, seed=1, mutate=spoil, template=template)
         plans.append(plan)
     return plans
 
 
 # -- the database and the app processes ---------------------------------------------------------
 
-def populate(uri: str, plans: list[UnitPlan], folder: Path) -> None:
-    """The units and one account per unit (argon2's cheapest parameters, as in the tests)."""
+def populate(uri: str, plans: list[UnitPlan], folder: Path, argon2: str = "cheapest") -> None:
+    """The units and one account per unit. The password hash is made once and shared by
+    every account: with argon2's cheapest parameters (as in the tests; the default) or the
+    production ones (``--argon2 production``: each login then costs what it costs in
+    production, ~0.23 CPU s here)."""
     import datetime as dt
 
     from cgs_portal import main
     from cgs_portal.accounts import passwords
     from support import add_account, add_unit, open_root
 
-    passwords._hasher = passwords.PasswordHasher.from_parameters(passwords.CHEAPEST_PARAMETERS)
+    production = passwords._hasher
+    cheapest = passwords.PasswordHasher.from_parameters(passwords.CHEAPEST_PARAMETERS)
+    shared_hash = (production if argon2 == "production" else cheapest).hash(PASSWORD)
+    passwords._hasher = cheapest  # add_account hashes too: cheaply, the hash is replaced
     app = main({}, **app_settings(uri, folder))
     try:
         with open_root(app) as root:
@@ -151,8 +253,10 @@ def populate(uri: str, plans: list[UnitPlan], folder: Path) -> None:
                 add_unit(root, plan.code, f"壓測國小{plan.code}", "國小", plan.county)
                 account = add_account(root, f"{plan.code}_p001", unit_code=plan.code, personal_id="p001",
                                       name="壓測老師", email=f"p{plan.code}@example.invalid")
+                account.password_hash = shared_hash
                 account.password_changed_at = dt.datetime(2024, 10, 1, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     finally:
+        passwords._hasher = production
         for db in app.registry._zodb_databases.values():
             db.close()
 
@@ -204,6 +308,22 @@ class Storage:
             return self.server.uri("1", client)
         return self.server.uri("cgs_peak", client)
 
+    def cpu_seconds(self) -> float:
+        """CPU seconds used so far by the ZEO server, or by PostgreSQL (the postmaster, the
+        backends it has reaped and those still running)."""
+        if self.kind == "zeo":
+            return cpu_seconds(self.server.process.pid)
+        postmaster = int((self.server.data / "postmaster.pid").read_text().split()[0])
+        total = cpu_seconds(postmaster, children=True)
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit() and entry.name != str(postmaster):
+                try:
+                    if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == postmaster:
+                        total += cpu_seconds(int(entry.name))
+                except (OSError, ValueError, IndexError):
+                    continue  # a backend that just ended: its time is in the postmaster's
+        return total
+
     def stop(self) -> None:
         if self.kind == "zeo":
             self.server.stop()
@@ -211,7 +331,9 @@ class Storage:
             self.server.destroy()
 
 
-def start_processes(storage: Storage, n: int, folder: Path, threads: int) -> list[tuple[subprocess.Popen, int]]:
+def start_processes(storage: Storage, n: int, folder: Path, threads: int,
+                    profile_dir: Path | None = None,
+                    template_cache: Path | None = None) -> list[tuple[subprocess.Popen, int]]:
     pserve = str(Path(sys.executable).parent / "pserve")
     started = []
     for i in range(n):
@@ -219,6 +341,15 @@ def start_processes(storage: Storage, n: int, folder: Path, threads: int) -> lis
         ini = write_ini(folder, storage.client_uri(f"proc{i}"), port, threads)
         log = open(folder / f"app-{port}.log", "wb")
         env = {**os.environ, "PYTHONPATH": str(ROOT / "bench")}
+        if profile_dir is not None:
+            profile_dir.mkdir(exist_ok=True)
+            env["CGS_PEAK_PROFILE"] = str(profile_dir)
+        if template_cache is not None:
+            # Chameleon keeps the Python it compiles a template to in this folder (written
+            # atomically, keyed by the template's digest): one process compiles, the others
+            # and every restart load it (docs/deploy.md, "Template cache").
+            template_cache.mkdir(exist_ok=True)
+            env["CHAMELEON_CACHE"] = str(template_cache)
         process = subprocess.Popen([pserve, str(ini)], stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True, cwd=ROOT, env=env)
         started.append((process, port))
@@ -227,10 +358,37 @@ def start_processes(storage: Storage, n: int, folder: Path, threads: int) -> lis
     return started
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of process ``pid`` so far (Linux /proc)."""
+def cpu_seconds(pid: int, children: bool = False) -> float:
+    """User + system CPU seconds of process ``pid`` so far (Linux /proc); with ``children``
+    also those of its children it has waited for."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = int(fields[11]) + int(fields[12]) + ((int(fields[13]) + int(fields[14])) if children else 0)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores of the machine have been busy since boot (/proc/stat; every
+    process of every session, not only this bench's)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def print_profile(folder: Path, top: int) -> None:
+    """The app processes' merged cProfile (``peak_app``'s ``CGS_PEAK_PROFILE``)."""
+    import pstats
+
+    files = sorted(str(f) for f in folder.glob("*.pstats"))
+    if not files:
+        print("# profile: no statistics written", flush=True)
+        return
+    out = io.StringIO()
+    stats = pstats.Stats(*files, stream=out)
+    stats.strip_dirs().sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top)
+    for line in out.getvalue().splitlines():
+        if line.strip():
+            print("# " + line, flush=True)
 
 
 def stop_processes(started) -> None:
@@ -260,19 +418,39 @@ class Failed(Exception):
     pass
 
 
-def form_fields(html: str, form_id: str) -> tuple[str, dict]:
-    soup = BeautifulSoup(html, "html.parser")
-    form = soup.find("form", id=form_id)
-    if form is None:
-        raise Failed(f"no {form_id}")
-    values = {}
-    for field_ in form.find_all("input"):
-        if field_.get("type") in ("hidden",) and field_.get("name"):
-            values[field_["name"]] = field_.get("value", "")
-    button = form.find("button", attrs={"name": True})
-    if button is not None:
-        values[button["name"]] = button.get("value", "")
-    return form.get("action") or "", values
+_FORM = re.compile(r"<form\b[^>]*>.*?</form>", re.S | re.I)
+_TAG = re.compile(r"<(input|button)\b([^>]*)>", re.I)
+_ATTR = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def _attrs(text: str) -> dict:
+    return {m.group(1).lower(): html.unescape(m.group(2) if m.group(2) is not None else m.group(3))
+            for m in _ATTR.finditer(text)}
+
+
+def form_fields(page: str, form_id: str) -> tuple[str, dict]:
+    """(action, the hidden fields and the named submit button) of form ``form_id``.
+
+    A regular expression over the portal's own markup instead of a parsed tree: the clients
+    share the 2 cores with the app, and BeautifulSoup took 3.4–5.4 ms of CPU per page against
+    0.1 ms (same fields on the login, month and confirm pages, checked)."""
+    for match in _FORM.finditer(page):
+        form = match.group(0)
+        head = _attrs(form[:form.index(">")])
+        if head.get("id") != form_id:
+            continue
+        values = {}
+        button = None
+        for tag in _TAG.finditer(form):
+            attrs = _attrs(tag.group(2))
+            if tag.group(1).lower() == "input" and attrs.get("type") == "hidden" and attrs.get("name"):
+                values[attrs["name"]] = attrs.get("value", "")
+            elif tag.group(1).lower() == "button" and attrs.get("name") and button is None:
+                button = attrs
+        if button is not None:
+            values[button["name"]] = button.get("value", "")
+        return head.get("action") or "", values
+    raise Failed(f"no {form_id}")
 
 
 async def request(client, figures, method, url, **kw):
@@ -316,7 +494,7 @@ async def upload(client, figures, plan, data, page_html, big=False):
 
 async def file_one(base_url, plan: UnitPlan, figures: Figures):
     unit_path = f"/counties/{plan.county}/{plan.code}/"
-    async with httpx.AsyncClient(base_url=base_url, timeout=180) as client:
+    async with httpx.AsyncClient(base_url=base_url, timeout=180, verify=TLS) as client:
         await login(client, figures, f"{plan.code}_p001")
         page = await request(client, figures, "GET", unit_path + "current")
         if plan.kind == "no_cases":
@@ -340,6 +518,18 @@ async def file_one(base_url, plan: UnitPlan, figures: Figures):
 
 def calendar_ay() -> int:
     return 113
+
+
+async def warm_up(base_url, plan: UnitPlan) -> None:
+    figures = Figures()
+    unit_path = f"/counties/{plan.county}/{plan.code}/"
+    async with httpx.AsyncClient(base_url=base_url, timeout=300, verify=TLS) as client:
+        await login(client, figures, f"{plan.code}_p001")
+        page = await request(client, figures, "GET", unit_path + "current")
+        page = await upload(client, figures, plan, plan.first, page.text)
+        if "problem-table" not in page.text:
+            raise Failed("the warm-up workbook was not refused")
+        await request(client, figures, "GET", unit_path + f"{calendar_ay()}/{MONTH}")
 
 
 async def replay(urls: list[str], plans: list[UnitPlan], clients: int, deadline: float) -> Figures:
@@ -418,6 +608,20 @@ def check_report(plan: UnitPlan, report, filings) -> tuple[bool, str]:
     return True, ""
 
 
+_RETRIED = re.compile(r"retrying (\w+) (\S+) after conflict .*?class ([\w.]+)")
+
+
+def conflicts_by_class(folder: Path) -> dict:
+    """{(request, class of the conflicting object): count} from the app processes' logs
+    (``cgs_portal.retry`` logs every retry), e.g. ``("POST upload", "BTrees.OOBTree.OOBTree")``."""
+    out: dict = {}
+    for log in folder.glob("app-*.log"):
+        for m in _RETRIED.finditer(log.read_text(errors="replace")):
+            key = (f"{m.group(1)} {m.group(2).rstrip('/').rsplit('/', 1)[-1]}", m.group(3))
+            out[key] = out.get(key, 0) + 1
+    return out
+
+
 # -- one configuration --------------------------------------------------------------------------
 
 def percentile(values, q):
@@ -436,31 +640,48 @@ def retry_counts(ports) -> dict:
     return total
 
 
-def run(kind: str, procs: int, plans: list[UnitPlan], args) -> dict:
+async def warm_all(urls, warmups) -> None:
+    await asyncio.gather(*(warm_up(url, plan) for url, plan in zip(urls, warmups, strict=False)))
+
+
+def run(kind: str, procs: int, plans: list[UnitPlan], warmups: list[UnitPlan], args) -> dict:
     folder = Path(tempfile.mkdtemp(prefix=f"cgs-peak-{kind}-{procs}-"))
     print(f"# {kind} with {procs} process(es) in {folder}", flush=True)
     for plan in plans:
         plan.accepted, plan.error, plan.uploads_sent = False, None, 0
     storage = started = None
+    setup_started = time.monotonic()
     try:
         storage = Storage(kind, folder)
-        populate(storage.client_uri("setup"), plans, folder)
-        started = start_processes(storage, procs, folder, args.threads)
+        populate(storage.client_uri("setup"), plans + warmups, folder, args.argon2)
+        profile_dir = folder / "profile" if args.profile else None
+        started = start_processes(storage, procs, folder, args.threads, profile_dir,
+                                  Path(args.template_cache) if args.template_cache else None)
         urls = [f"http://127.0.0.1:{port}" for _p, port in started]
+        started_cpu = sum(cpu_seconds(p.pid) for p, _port in started)
+        asyncio.run(warm_all(urls, warmups))
+        setup_s = time.monotonic() - setup_started
         cpu_before = sum(cpu_seconds(p.pid) for p, _port in started)
-        server_pid = storage.server.process.pid if kind == "zeo" else None
-        server_before = cpu_seconds(server_pid) if server_pid else 0.0
+        warmup_cpu = cpu_before - started_cpu
+        server_before = storage.cpu_seconds()
+        client_before = time.process_time()
+        machine_before = machine_busy_seconds()
         load_before = os.getloadavg()[0]
         begin = time.monotonic()
         figures = asyncio.run(replay(urls, plans, args.clients, begin + args.deadline))
         elapsed = time.monotonic() - begin
         app_cpu = sum(cpu_seconds(p.pid) for p, _port in started) - cpu_before
-        server_cpu = cpu_seconds(server_pid) - server_before if server_pid else None
+        client_cpu = time.process_time() - client_before
+        machine_cpu = machine_busy_seconds() - machine_before
+        server_cpu = storage.cpu_seconds() - server_before
         load = (load_before + os.getloadavg()[0]) / 2
         retries = retry_counts([port for _p, port in started])
         stop_processes(started)
         started = None
+        if profile_dir is not None:
+            print_profile(profile_dir, args.profile)
         lost, unseen, problems = verify(storage.client_uri("verify"), plans)
+        conflict_kinds = conflicts_by_class(folder)
     finally:
         if started:
             stop_processes(started)
@@ -480,8 +701,14 @@ def run(kind: str, procs: int, plans: list[UnitPlan], args) -> dict:
         f"upload_p95_5000rows_s_{tag}": (percentile(figures.big_uploads, 0.95), "s"),
         f"login_p95_s_{tag}": (percentile(figures.logins, 0.95), "s"),
         f"app_cpu_s_per_filing_{tag}": (app_cpu / max(filed, 1), "CPU s"),
-        **({f"zeo_server_cpu_s_per_filing_{tag}": (server_cpu / max(filed, 1), "CPU s")}
-           if server_cpu is not None else {}),
+        f"setup_s_{tag}": (setup_s, "s (storage, 1 unit + account per unit, processes, warm-up)"),
+        f"app_cpu_s_warmup_per_process_{tag}": (warmup_cpu / procs, "CPU s (templates compiled or loaded from CHAMELEON_CACHE; not counted above)"),
+        f"app_cpu_s_{tag}": (app_cpu, f"CPU s (all {procs} app processes, {app_cpu / elapsed:.2f} cores)"),
+        f"{kind}_server_cpu_s_{tag}": (server_cpu, f"CPU s ({server_cpu / elapsed:.2f} cores)"),
+        f"client_cpu_s_{tag}": (client_cpu, f"CPU s (the {args.clients} simulated units, {client_cpu / elapsed:.2f} cores)"),
+        f"machine_busy_cores_{tag}": (machine_cpu / elapsed, f"cores of {os.cpu_count()} busy (all processes)"),
+        f"other_sessions_cores_{tag}": ((machine_cpu - app_cpu - server_cpu - client_cpu) / elapsed,
+                                        "cores busy with processes not of this bench"),
         f"load_average_{tag}": (load, f"(1-min, on {os.cpu_count()} cores)"),
         f"errors_5xx_{tag}": (figures.errors_5xx, "responses"),
         f"conflicts_retried_{tag}": (retries.get("conflict", 0), "retries"),
@@ -493,6 +720,8 @@ def run(kind: str, procs: int, plans: list[UnitPlan], args) -> dict:
     }
     for name, (value, unit) in out.items():
         emit(name, value, unit)
+    for (what, cls), count in sorted(conflict_kinds.items(), key=lambda kv: -kv[1]):
+        print(f"# conflicts retried: {count} × {what} on {cls}", flush=True)
     for plan in failed[:5]:
         print(f"# failed {plan.code} {plan.kind}: {plan.error}", flush=True)
     for problem in problems[:5]:
@@ -512,6 +741,15 @@ def main(argv=None):
     parser.add_argument("--big-every", type=int, default=20, help="every n-th unit files 5,000 rows")
     parser.add_argument("--big-rows", type=int, default=5000)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders")
+    parser.add_argument("--argon2", choices=("cheapest", "production"), default="cheapest",
+                        help="the accounts' password hash parameters (default: the tests' cheapest)")
+    parser.add_argument("--profile", type=int, default=0, metavar="TOP",
+                        help="cProfile every request of the app processes; print the TOP functions")
+    parser.add_argument("--template-cache", default=str(Path(tempfile.gettempdir()) / "cgs-peak-chameleon"),
+                        help="CHAMELEON_CACHE of the app processes, kept between runs ('' for none: "
+                             "every process compiles every template itself)")
+    parser.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "cgs-peak-workbooks"),
+                        help="folder keeping the generated workbooks between runs ('' for none)")
     args = parser.parse_args(argv)
     # SIGTERM ends the bench through its finally blocks: no server or process is left behind
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -519,18 +757,28 @@ def main(argv=None):
     args.deadline = args.deadline or (120.0 if args.quick else 900.0)
     procs = [int(n) for n in (args.procs or ("1,2" if args.quick else "1,2,4")).split(",")]
     started = time.monotonic()
-    plans = plan_units(args.units, args.big_every, args.big_rows)
-    emit("workbooks_generated", len(plans), f"units in {time.monotonic() - started:.0f} s")
+    print(f"# uptime before: {uptime()}", flush=True)
+    plans = plan_units(args.units, args.big_every, args.big_rows, Path(args.cache) if args.cache else None)
+    emit("workbooks_generated", len(plans), f"units in {time.monotonic() - started:.1f} s")
     emit("cpu_cores", os.cpu_count(), "cores")
+    emit("argon2_parameters", args.argon2, "(the accounts' password hashes)")
+    warmups = warmup_plans(args.units, max(procs))
     results = {}
     for kind in args.storages.split(","):
         for n in procs:
-            results[(kind, n)] = run(kind, n, plans, args)
+            results[(kind, n)] = run(kind, n, plans, warmups, args)
         one = results.get((kind, 1), {}).get(f"filings_per_min_{kind}_1proc")
         for n in procs:
             if n > 1 and one:
                 emit(f"scaling_1_to_{n}proc_{kind}", results[(kind, n)][f"filings_per_min_{kind}_{n}proc"] / one, "x")
+    print(f"# uptime after: {uptime()}", flush=True)
+    emit("bench_total_s", time.monotonic() - started, "s")
     return 0
+
+
+def uptime() -> str:
+    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    return f"{time.strftime('%H:%M:%S', time.gmtime())} UTC, load average {load}"
 
 
 if __name__ == "__main__":
