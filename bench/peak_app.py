@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import atexit
 import cProfile
-import datetime as dt
 import os
 import pstats
 import signal
@@ -21,16 +20,7 @@ import threading
 import time
 
 from cgs_portal import main as portal_main
-from cgs_portal.clock import Clock
-
-
-class RunningClock(Clock):
-    def __init__(self, start: dt.datetime):
-        super().__init__(start)
-        self._started = time.monotonic()
-
-    def now(self) -> dt.datetime:
-        return super().now() + dt.timedelta(seconds=time.monotonic() - self._started)
+from cgs_portal.clock import RunningClock
 
 
 class Profiled:

@@ -9,20 +9,8 @@ does the same for the peak bench.)
 """
 from __future__ import annotations
 
-import datetime as dt
-import time
-
 from cgs_portal import main as portal_main
-from cgs_portal.clock import Clock
-
-
-class RunningClock(Clock):
-    def __init__(self, start: dt.datetime):
-        super().__init__(start)
-        self._started = time.monotonic()
-
-    def now(self) -> dt.datetime:
-        return super().now() + dt.timedelta(seconds=time.monotonic() - self._started)
+from cgs_portal.clock import RunningClock
 
 
 def main(global_config, **settings):
