@@ -131,12 +131,13 @@ def _groups(index: StatsIndex, units: np.ndarray, group: str):
     return gid, labels
 
 
-def _period_lut(months, monthly: bool):
+def _period_lut(months):
+    """(first ym, ym - first -> the month's position in ``months``, -1 for other months)."""
     yms = [ym_of(y, m) for y, m in months]
     lo = min(yms)
     lut = np.full(max(yms) - lo + 1, -1, np.int32)
     for p, ym in enumerate(yms):
-        lut[ym - lo] = p if monthly else 0
+        lut[ym - lo] = p
     return lo, lut
 
 
@@ -486,7 +487,7 @@ def cube(index: StatsIndex, table: TableDef, query: Query, scope: Scope, measure
         return data, meta
     key = ("frame", months)
     if key not in memo:
-        lo, lut = _period_lut(months, True)
+        lo, lut = _period_lut(months)
         if table.source == "cases":
             memo[key] = _case_frame(index, table, query, units, gid, lo, lut, col_codes, row_codes)
         elif table.source == "services":
