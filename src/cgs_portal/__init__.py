@@ -15,6 +15,8 @@ from pyramid.config import Configurator
 from pyramid.session import SignedCookieSessionFactory
 from pyramid.settings import asbool
 
+from .retrycount import RETRY_ATTEMPTS
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = PROJECT_DIR / "templates"
 
@@ -139,7 +141,7 @@ def includeme(config):
     """Include every concern first; each concern scans itself."""
     settings = config.get_settings()
     settings.setdefault("tm.manager_hook", "pyramid_tm.explicit_manager")
-    settings.setdefault("retry.attempts", "3")
+    settings.setdefault("retry.attempts", str(RETRY_ATTEMPTS))
     # Not pyramid_tm's default: annotating the transaction with the user reads the account
     # in pyramid_tm's tween, above the exception views, where a database that is gone
     # escapes to the server as a bare 500 (site/errors.py). The audit logs record who did it.

@@ -4,8 +4,11 @@ pyramid_retry announces every retry with a ``BeforeRetry`` event carrying the ex
 The subscriber here counts them by kind (``conflict`` for any ``ConflictError``, including
 read conflicts; ``disconnected`` for a storage server that cannot be reached; otherwise
 the exception's class name) in ``registry.cgs_retries``, logs each one, and before
-retrying a disconnect waits a little (a restarting ZEO server or PostgreSQL needs a moment
-to come back; a ConflictError is retried at once).
+retrying waits a little: a disconnect 0.5 s, 1.5 s, then 3 s (a restarting ZEO server or
+PostgreSQL needs a moment to come back); a ConflictError a random 0–50 ms times the attempt,
+so that requests that collided on the same bucket do not collide again at once (measured by
+bench/peak.py: with immediate retries, at 4 processes a few logins and uploads used up their
+attempts on the same hot bucket and got the 503 page).
 
 Objects that every filing writes are conflict-resolving (``County.filing_generation`` is a
 ``BTrees.Length``; the login throttle and the audit log are BTrees of distinct keys; the
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import threading
 import time
 from collections import Counter
@@ -26,7 +30,12 @@ from ZODB.POSException import ConflictError
 
 log = logging.getLogger("cgs_portal.retry")
 
-DISCONNECT_PAUSES = (0.5, 1.5, 3.0)  # seconds before the 1st, 2nd, 3rd retry of a disconnect
+DISCONNECT_PAUSES = (0.5, 1.5, 3.0)  # seconds before the 1st, 2nd, 3rd (and later) retry of a disconnect
+# Attempts of a request in all (pyramid_retry's ``retry.attempts`` unless the ini sets it):
+# a conflict on a hot bucket rarely survives four jittered retries; a disconnect is ridden out
+# for ~10 s of pauses plus the storage client's own waits.
+RETRY_ATTEMPTS = 5
+CONFLICT_JITTER = 0.05  # at most this many seconds times the attempt before retrying a conflict
 
 
 class RetryCounter:
@@ -62,8 +71,16 @@ def before_retry(event) -> None:
     attempt = request.environ.get("retry.attempt", 0)
     log.info("retrying %s %s after %s (attempt %d): %s", request.method, request.path[:200], kind,
              attempt + 1, str(event.exception)[:200])
+    time.sleep(pause_before_retry(kind, attempt))
+
+
+def pause_before_retry(kind: str, attempt: int) -> float:
+    """Seconds to wait before retry number ``attempt + 1`` of a request that failed with ``kind``."""
     if kind == "disconnected":
-        time.sleep(DISCONNECT_PAUSES[min(attempt, len(DISCONNECT_PAUSES) - 1)])
+        return DISCONNECT_PAUSES[min(attempt, len(DISCONNECT_PAUSES) - 1)]
+    if kind == "conflict":
+        return random.uniform(0.0, CONFLICT_JITTER * (attempt + 1))
+    return 0.0
 
 
 def retry_count_for_tests(request):

@@ -9,6 +9,7 @@ import pytest
 from ZODB.Connection import Connection
 from ZODB.POSException import ConflictError
 
+from cgs_portal.retrycount import RETRY_ATTEMPTS
 from cgs_portal.site.errors import LastResort
 
 BUSY = "系統暫時無法連線資料庫"
@@ -40,7 +41,7 @@ class FailingOpens:
 
 
 @pytest.mark.parametrize("error", [zeo_gone, postgresql_gone])
-@pytest.mark.parametrize("failures, status", [(1, 200), (3, 503)])
+@pytest.mark.parametrize("failures, status", [(1, 200), (RETRY_ATTEMPTS, 503)])
 def test_a_logged_in_request_whose_database_is_gone_is_retried_then_answered(
         app, world, testapp, monkeypatch, caplog, error, failures, status):
     """The first database access of a logged-in request (its account) happens where the
@@ -52,12 +53,12 @@ def test_a_logged_in_request_whose_database_is_gone_is_retried_then_answered(
 
     error()  # skips without psycopg2
     login(testapp, "013601_a001")
-    monkeypatch.setattr(cgs_portal.retrycount, "DISCONNECT_PAUSES", (0, 0, 0))
+    monkeypatch.setattr(cgs_portal.retrycount, "DISCONNECT_PAUSES", (0,))
     opens = FailingOpens(app.registry._zodb_databases[""], error, failures)
     monkeypatch.setattr(opens.db, "open", opens)
     page = testapp.get("/", status=status)
-    assert opens.calls == (failures + 1 if status == 200 else 3)  # retry.attempts = 3
-    assert app.registry.cgs_retries.snapshot().get("disconnected") == min(failures, 2)
+    assert opens.calls == (failures + 1 if status == 200 else RETRY_ATTEMPTS)
+    assert app.registry.cgs_retries.snapshot().get("disconnected") == min(failures, RETRY_ATTEMPTS - 1)
     if status == 503:
         assert BUSY in page.text and page.headers["Retry-After"]
     else:

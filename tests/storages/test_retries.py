@@ -12,7 +12,7 @@ from ZODB.POSException import ConflictError
 
 from cgs_portal.evolve import APP_KEY
 from cgs_portal.resources import PortalRoot
-from cgs_portal.retrycount import RetryCounter, kind_of
+from cgs_portal.retrycount import RETRY_ATTEMPTS, RetryCounter, kind_of, pause_before_retry
 from support import add_unit, open_root
 
 
@@ -26,6 +26,16 @@ def test_kinds_of_retry():
     counter.add("conflict")
     counter.add("conflict")
     assert counter.snapshot() == {"conflict": 2}
+
+
+def test_pauses_before_a_retry():
+    """A disconnect waits longer each time; a conflict waits a random moment that grows with
+    the attempt (requests that collided on one bucket do not collide again at once)."""
+    assert [pause_before_retry("disconnected", n) for n in range(5)] == [0.5, 1.5, 3.0, 3.0, 3.0]
+    for attempt in range(4):
+        pauses = {pause_before_retry("conflict", attempt) for _ in range(50)}
+        assert all(0 <= p <= 0.05 * (attempt + 1) for p in pauses) and len(pauses) > 40
+    assert pause_before_retry("OSError", 0) == 0.0
 
 
 def always_conflicting(request):
@@ -46,8 +56,8 @@ def test_a_conflict_after_the_last_retry_is_the_busy_page(settings):
         page = webtest.TestApp(app).get("/conflict", status=503)
         assert "系統忙碌中" in page.text and "沒有儲存任何資料" in page.text
         assert "Traceback" not in page.text and page.headers["Retry-After"]
-        assert app.registry.conflict_calls == 3  # retry.attempts = 3
-        assert app.registry.cgs_retries.snapshot() == {"conflict": 2}
+        assert app.registry.conflict_calls == RETRY_ATTEMPTS
+        assert app.registry.cgs_retries.snapshot() == {"conflict": RETRY_ATTEMPTS - 1}
     finally:
         for db in app.registry._zodb_databases.values():
             db.close()
