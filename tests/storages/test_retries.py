@@ -3,11 +3,13 @@ the objects every filing writes resolve concurrent commits (on every storage).""
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
 import transaction
 import webtest
 from pyramid.config import Configurator
+from transaction.interfaces import NoTransaction
 from ZODB.POSException import ConflictError
 
 from cgs_portal.evolve import APP_KEY
@@ -80,3 +82,68 @@ def test_filings_of_one_county_commit_concurrently(app):
         county = root["counties"]["65000"]
         assert county.filing_generation() == generation + 2
         assert all(county[c].report(2024, 9).filing.kind == "no_cases" for c in ("013601", "013602"))
+
+
+def append_rounds(app, root_of, rounds: int, writers: int = 4) -> list:
+    """``rounds`` times: ``writers`` connections each record a login in the audit log, then
+    all commit. Returns the connections' shards; a ConflictError propagates."""
+    from cgs_portal.accounts import audit
+
+    db = app.registry._zodb_databases[""]
+    request = SimpleNamespace(clock=app.registry.cgs_clock, registry=app.registry,
+                              client_addr="192.0.2.1", headers={})
+    managers = [transaction.TransactionManager(explicit=True) for _ in range(writers)]
+    connections = []
+    for tm in managers:
+        tm.begin()
+        connections.append(db.open(transaction_manager=tm))
+    try:
+        shards = [audit.writer_shard(conn) for conn in connections]
+        for n in range(rounds):
+            if n:
+                for tm in managers:
+                    tm.begin()
+            for i, conn in enumerate(connections):
+                audit.record(request, "login.ok", f"w{i}-{n:03d}", root=root_of(conn))
+            for tm in managers:
+                tm.commit()
+        return shards
+    finally:
+        for tm, conn in zip(managers, connections):
+            try:
+                tm.abort()
+            except NoTransaction:  # committed
+                pass
+            conn.close()
+
+
+@pytest.mark.all_storages
+def test_audit_records_of_concurrent_transactions_commit_through_bucket_splits(app):
+    """Four connections append to the audit log at once, round after round, until every tree
+    they write has split its bucket (an LOBTree bucket holds 120 keys): each connection has a
+    shard of its own, every commit succeeds, and the log reads back newest first. The same
+    rounds on the log of one tree (a database before accounts step 7) raise ConflictError at
+    the first split."""
+    from BTrees.LOBTree import LOBTree
+
+    from cgs_portal.accounts import audit
+
+    with open_root(app) as root:
+        assert isinstance(root.audit_log, audit.AuditLog)
+        before = len(root.audit_log)
+    rounds = LOBTree.max_leaf_size + 5
+    shards = append_rounds(app, lambda conn: conn.root()[APP_KEY], rounds)
+    assert len(set(shards)) == len(shards)
+    with open_root(app) as root:
+        log = root.audit_log
+        assert len(log) == before + 4 * rounds
+        assert all(len(log.shards[s]) > LOBTree.max_leaf_size for s in shards)
+        page = audit.search(root, event="login.ok", limit=4 * rounds)
+        keys = [key for key, _entry in page["entries"]]
+        assert keys == sorted(keys, reverse=True) and len(keys) == 4 * rounds
+        for i in range(4):  # each writer's entries newest first: its rounds in reverse
+            mine = [e.login for _k, e in page["entries"] if e.login.startswith(f"w{i}-")]
+            assert mine == [f"w{i}-{n:03d}" for n in reversed(range(rounds))]
+        root.legacy_log = LOBTree()
+    with pytest.raises(ConflictError):
+        append_rounds(app, lambda conn: SimpleNamespace(audit_log=conn.root()[APP_KEY].legacy_log), rounds)
