@@ -109,7 +109,7 @@ def append_rounds(app, root_of, rounds: int, writers: int = 4) -> list:
                 tm.commit()
         return shards
     finally:
-        for tm, conn in zip(managers, connections):
+        for tm, conn in zip(managers, connections, strict=True):
             try:
                 tm.abort()
             except NoTransaction:  # committed
