@@ -147,3 +147,65 @@ def test_audit_records_of_concurrent_transactions_commit_through_bucket_splits(a
         root.legacy_log = LOBTree()
     with pytest.raises(ConflictError):
         append_rounds(app, lambda conn: SimpleNamespace(audit_log=conn.root()[APP_KEY].legacy_log), rounds)
+
+
+def second_phase_error(storage: str) -> Exception:
+    """What each storage's client raises when its connection drops in tpc_finish: ZEO's
+    ClientDisconnected, psycopg2's OperationalError (RelStorage sends PostgreSQL its COMMIT
+    there); for FileStorage an OSError (a disk that failed), which no view expects."""
+    if storage == "zeo":
+        from ZEO.Exceptions import ClientDisconnected
+
+        return ClientDisconnected("test: the answer to tpc_finish was lost")
+    if storage == "relstorage":
+        import psycopg2
+
+        return psycopg2.OperationalError("test: server closed the connection unexpectedly")
+    return OSError("test: the disk failed in tpc_finish")
+
+
+@pytest.mark.all_storages
+@pytest.mark.parametrize("committed", [True, False], ids=["committed", "not-committed"])
+def test_a_commit_failing_in_tpc_finish_is_not_retried_and_says_it_may_be_saved(
+        app, testapp, world, storage, committed, monkeypatch, caplog):
+    """A filing whose commit fails in the second phase of the two-phase commit, after the
+    database committed (the connection dropped before the answer) or before: not retried (a
+    retry would run the filing again on a database that may hold it), and the 503 page says
+    the data may have been saved and to check the month's page; nothing written twice."""
+    from support import login
+
+    db = app.registry._zodb_databases[""]
+    storage_class = type(db.storage)
+    real_finish = storage_class.tpc_finish
+    finishes = []
+
+    def finish_then_fail(self, *args, **kw):
+        finishes.append(args[0])
+        if len(finishes) > 1 or not armed:
+            return real_finish(self, *args, **kw)
+        if committed:
+            real_finish(self, *args, **kw)
+        raise second_phase_error(storage)
+
+    armed = False
+    monkeypatch.setattr(storage_class, "tpc_finish", finish_then_fail)
+    login(testapp, world["unit"])
+    form = testapp.get("/counties/65000/013601/month", {"m": "2024-09"}).forms["no-cases-form"]
+    form["confirm"] = "yes"
+    finishes.clear()
+    armed = True
+    page = form.submit(status=503)
+    armed = False
+    assert "資料可能已經儲存" in page.text and "填報頁面" in page.text
+    assert "沒有儲存任何資料" not in page.text and "Retry-After" not in page.headers
+    assert len(finishes) == 1  # one attempt: not retried
+    assert app.registry.cgs_retries.snapshot() == {}
+    assert "failed in tpc_finish" in caplog.text
+    month = testapp.get("/counties/65000/013601/month", {"m": "2024-09"})
+    with open_root(app) as root:
+        report = root["counties"]["65000"]["013601"].report(2024, 9)
+        filings = list(report.filings) if report is not None else []
+    if committed:
+        assert [f.kind for f in filings] == ["no_cases"] and "已完成填報" in month.text
+    else:
+        assert filings == [] and "no-cases-form" in month.forms
