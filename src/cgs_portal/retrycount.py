@@ -11,10 +11,11 @@ bench/peak.py: with immediate retries, at 4 processes a few logins and uploads u
 attempts on the same hot bucket and got the 503 page).
 
 Objects that every filing writes are conflict-resolving (``County.filing_generation`` is a
-``BTrees.Length``; the login throttle and the audit log are BTrees of distinct keys; the
-captcha store merges concurrent uses), so on the filing-day peak the conflict count stays
-near zero: bench/peak.py reads it from every process through the testing-only
-``/test-retry-count`` view (``cgs.testing = true``).
+``BTrees.Length``; the login throttle is a BTree of distinct keys; the audit log gives each
+connection of a process a tree of its own, so a bucket split conflicts with nothing,
+``accounts.audit``; the captcha store merges concurrent uses), so on the filing-day peak the
+conflict count stays near zero: bench/peak.py reads it from every process through the
+testing-only ``/test-retry-count`` view (``cgs.testing = true``).
 """
 from __future__ import annotations
 

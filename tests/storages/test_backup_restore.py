@@ -158,3 +158,24 @@ def test_zeo_server_files_backup_and_restore(tmp_path, settings, zeo_server):
     assert inventory_of(copy)[0] == before
     digests = {u[3] for entry in before.values() for u in entry["uploads"]}
     assert digests and blob_sha256  # every upload's blob was read on both sides
+
+
+@pytest.mark.parametrize("script", ["cgs-backup", "cgs-restore"])
+def test_without_cgs_zodb_uri_the_scripts_say_which_variable_in_one_line(tmp_path, script):
+    """production.ini has no storage of its own: run without CGS_ZODB_URI (a cron line
+    without the web processes' environment), the script stops with one line naming it."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from storages.conftest import ROOT
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CGS_")}
+    option = ["--to", str(tmp_path / "backup")] if script == "cgs-backup" else ["--from", str(tmp_path)]
+    done = subprocess.run([str(Path(sys.executable).with_name(script)), "production.ini", *option],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and done.stdout == ""
+    [line] = done.stderr.splitlines()
+    assert line.startswith(f"{script}: production.ini names no database: set CGS_ZODB_URI"), line
+    assert not (tmp_path / "backup").exists()

@@ -114,11 +114,23 @@ def raising(error, start=False):
     return app
 
 
+def raised_in_tpc_finish():
+    """An error as a storage raises it in the second phase of the commit."""
+    def tpc_finish():
+        raise OSError("test: the storage failed after every resource voted")
+
+    try:
+        tpc_finish()
+    except OSError as error:
+        return error
+
+
 @pytest.mark.parametrize("error, status, title, retry_after", [
     (ConflictError("test"), "503 Service Unavailable", "系統忙碌中", "5"),
     (RuntimeError("test: a bug above the exception views"), "500 Internal Server Error",
      "系統發生未預期的錯誤", None),
-], ids=["conflict", "bug"])
+    (raised_in_tpc_finish(), "503 Service Unavailable", "無法確認資料是否已儲存", None),
+], ids=["conflict", "bug", "after-vote"])
 def test_last_resort_answers_and_logs_what_escaped(caplog, error, status, title, retry_after):
     calls, body = call(LastResort(raising(error), hsts=True))
     [(answered, headers, exc_info)] = calls

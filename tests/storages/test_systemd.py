@@ -3,7 +3,8 @@
 for one instance (``%i`` expanded, WorkingDirectory, EnvironmentFile and Environment
 applied), serves production.ini on its port against a real RelStorage after ``cgs-init``.
 Replaced: /srv/cgs (the release folder) and /etc/cgs (the configuration folder) by test
-folders, the user by the current one. Skipped where systemd-analyze is not installed (the
+folders, the user by the current one, /var/cache (the unit's ``CacheDirectory=``, created
+here as systemd would) by a test folder. Skipped where systemd-analyze is not installed (the
 verification only)."""
 from __future__ import annotations
 
@@ -27,14 +28,17 @@ from storages.conftest import ROOT
 UNIT_FILE = ROOT / "deploy" / "systemd" / "cgs@.service"
 
 
-def unit_for_test(etc: Path) -> str:
-    """The unit with its release folder, configuration folder and user replaced."""
+def unit_for_test(etc: Path, cache: Path | None = None) -> str:
+    """The unit with its release folder, configuration folder, user and (``cache``) the
+    cache root /var/cache replaced."""
     text = UNIT_FILE.read_text()
     user = pwd.getpwuid(os.geteuid()).pw_name
+    cache = cache or etc / "cache"
     for old, new in (("ExecStart=/srv/cgs/.venv/bin/", f"ExecStart={Path(sys.executable).parent}/"),
                      ("WorkingDirectory=/srv/cgs\n", f"WorkingDirectory={ROOT}\n"),
                      ("EnvironmentFile=/etc/cgs/env\n", f"EnvironmentFile={etc}/env\n"),
                      ("=zconfig:///etc/cgs/", f"=zconfig://{etc}/"),
+                     ("CHAMELEON_CACHE=/var/cache/", f"CHAMELEON_CACHE={cache}/"),
                      ("User=cgs\n", f"User={user}\n"), ("Group=cgs\n", f"Group={user}\n")):
         assert text.count(old) == 1, f"deploy/systemd/cgs@.service no longer has exactly one {old!r}"
         text = text.replace(old, new)
@@ -82,7 +86,10 @@ def test_the_units_exec_start_serves_production_ini(tmp_path, own_postgres):
                              f"CGS_MAIL_QUEUE={tmp_path / 'mailqueue'}\n")
     (etc / f"relstorage-{instance}.conf").write_text(
         servers.relstorage_config(own_postgres.dsn("cgs"), tmp_path / f"blobs-{instance}"))
-    service = service_section(unit_for_test(etc))
+    cache = tmp_path / "var-cache"
+    service = service_section(unit_for_test(etc, cache))
+    for folder in service["CacheDirectory"]:  # what systemd creates before ExecStart
+        (cache / folder).mkdir(parents=True, mode=0o700)
     env = {"PATH": "/usr/bin:/bin"}
     for path in service["EnvironmentFile"]:
         env.update(line.split("=", 1) for line in Path(path).read_text().splitlines() if "=" in line)
@@ -104,6 +111,10 @@ def test_the_units_exec_start_serves_production_ini(tmp_path, own_postgres):
         assert page.status_code == 200 and "登入" in page.text
         assert page.headers["Strict-Transport-Security"]  # production.ini: served over https
         assert "secure" in page.headers["Set-Cookie"].lower()
+        # the templates compiled for the page are kept in the unit's CHAMELEON_CACHE
+        [folder] = service["CacheDirectory"]
+        assert env["CHAMELEON_CACHE"] == str(cache / folder)
+        assert any(name.endswith(".py") for name in os.listdir(cache / folder))
     finally:
         process.send_signal(signal.SIGTERM)
         try:

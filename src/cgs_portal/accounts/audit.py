@@ -1,13 +1,30 @@
 """The audit log of account events (register, activate, login ok/failed, lockout, …).
 
-Entries are appended to an ``LOBTree`` keyed by a time-ordered integer, so that
-concurrent appends rarely touch the same bucket and browsing newest-first is a
-reverse range scan.
+Entries are keyed by a time-ordered integer (:func:`key_of`: the microsecond times 100,
+plus a sub-microsecond part), so browsing newest-first is a reverse range scan. The log
+(:class:`AuditLog`) is split into ``SHARDS`` ``LOBTree`` shards; a key's shard is
+``key % SHARDS`` (its sub-microsecond part). Why: with one tree every append lands in the
+same last bucket, and although BTrees merge concurrent inserts into one bucket, they cannot
+merge an insert with a split of that bucket (every ~60 appends): at the filing-day peak
+(bench/peak.py, 1,000 units) that was ~60 ``ConflictError`` retries of ``POST login`` on
+``LOBucket`` / ``LOBTree``, and logins ending in the 503 page once the retries were used up.
+Now each ZODB connection of a process appends to a shard of its own (:func:`writer_shard`):
+the requests of one process that commit at the same time never write the same tree, so a
+bucket split conflicts with nothing. Processes pick their shards from a random offset, so two
+processes share a shard only by chance (and then only a split can conflict, as before).
+Newest-first reading merges the shards (:func:`newest_first`).
+
+A database from before the shards holds one ``LOBTree`` until the accounts evolve step 7
+moves its entries into an :class:`AuditLog` (the keys are kept); until then reads and writes
+use the single tree as before.
 """
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import secrets
+import threading
+import weakref
 
 from BTrees.LOBTree import LOBTree
 from persistent import Persistent
@@ -120,8 +137,94 @@ class AuditEntry(Persistent):
         return [(f, before.get(f, ""), after.get(f, "")) for f in fields]
 
 
-def audit_log(root) -> LOBTree:
-    return root.audit_log  # created by the accounts evolve step
+SHARDS = 50  # divides the 100 sub-microsecond values of a key: a key's shard is key % SHARDS
+
+
+class AuditLog(Persistent):
+    """The audit log: ``SHARDS`` LOBTrees of time-ordered keys, ``key % SHARDS`` naming the
+    tree. The object itself is written once (its tuple of trees); entries go to the trees.
+
+    The mapping methods (``log[key]``, ``in``, ``len``, ``values()`` oldest first, …) are for
+    scripts and tests; pages read through :func:`search`.
+    """
+
+    def __init__(self):
+        self.shards = tuple(LOBTree() for _ in range(SHARDS))
+
+    def __getitem__(self, key: int):
+        return self.shards[key % SHARDS][key]
+
+    def __setitem__(self, key: int, entry) -> None:
+        self.shards[key % SHARDS][key] = entry
+
+    def __contains__(self, key) -> bool:
+        return isinstance(key, int) and key in self.shards[key % SHARDS]
+
+    def get(self, key: int, default=None):
+        return self.shards[key % SHARDS].get(key, default)
+
+    def __len__(self) -> int:
+        return sum(len(tree) for tree in self.shards)
+
+    def clear(self) -> None:
+        for tree in self.shards:
+            tree.clear()
+
+    def items(self) -> list:
+        """Every ``(key, entry)``, oldest first."""
+        return list(heapq.merge(*(tree.items() for tree in self.shards), key=lambda item: item[0]))
+
+    def keys(self) -> list:
+        return [key for key, _entry in self.items()]
+
+    def values(self) -> list:
+        return [entry for _key, entry in self.items()]
+
+
+def audit_log(root):
+    return root.audit_log  # created by the accounts evolve steps (an AuditLog since step 7)
+
+
+def trees(log) -> tuple:
+    """The LOBTrees of ``log``: its shards, or the one tree of a log not yet evolved."""
+    return log.shards if isinstance(log, AuditLog) else (log,)
+
+
+# The shard of each open ZODB connection of this process: concurrent transactions of one
+# process use distinct connections, hence distinct shards (a closed connection's shard is
+# reused). The offset spreads the processes of a deployment over the shards.
+_writer_shards: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_writer_lock = threading.Lock()
+_OFFSET = secrets.randbelow(SHARDS)
+
+
+def writer_shard(connection) -> int:
+    """The shard the transactions of ``connection`` append to (a free one on first use)."""
+    if connection is None:  # an object not (yet) in a database
+        return _OFFSET
+    with _writer_lock:
+        shard = _writer_shards.get(connection)
+        if shard is None:
+            taken = set(_writer_shards.values())
+            free = [n for n in ((_OFFSET + i) % SHARDS for i in range(SHARDS)) if n not in taken]
+            shard = free[0] if free else secrets.randbelow(SHARDS)  # more connections than shards
+            _writer_shards[connection] = shard
+    return shard
+
+
+def _new_key(log, moment: dt.datetime) -> tuple[LOBTree, int]:
+    """The tree to append to and a free key in it for an entry written at ``moment``."""
+    if not isinstance(log, AuditLog):  # not yet evolved: the one tree, as before
+        key = key_of(moment) + secrets.randbelow(100)
+        while key in log:
+            key += 1
+        return log, key
+    shard = writer_shard(log._p_jar)
+    tree = log.shards[shard]
+    key = key_of(moment) + shard
+    while key in tree:  # taken (the same microsecond): the next key of the shard, so that a
+        key += SHARDS  # request's entries of one instant keep their order
+    return tree, key
 
 
 def _values(values) -> dict | None:
@@ -156,16 +259,13 @@ def record(request, event: str, login: str | None, detail: str = "", *, root=Non
 
     root = root if root is not None else get_app_root(request)
     now: dt.datetime = request.clock.now()
-    log = audit_log(root)
-    key = key_of(now) + secrets.randbelow(100)
-    while key in log:
-        key += 1
+    tree, key = _new_key(audit_log(root), now)
     # Bounded whatever a client sent (schemas bound the fields; this is the last guard).
-    log[key] = AuditEntry(now, event, (login or "")[:LOGIN_MAX], client_address(request)[:64],
+    tree[key] = AuditEntry(now, event, (login or "")[:LOGIN_MAX], client_address(request)[:64],
                           detail[:DETAIL_MAX], actor=_actor(request)[:LOGIN_MAX],
                           unit=(unit or "")[:20], what=(what or "")[:DETAIL_MAX],
                           before=_values(before), after=_values(after))
-    return log[key]
+    return tree[key]
 
 
 def _matches(entry, event, login, unit, exact=False) -> bool:
@@ -183,9 +283,10 @@ def search(root, *, event=None, login=None, unit=None, since=None, until=None, b
     """One page of matching entries, newest first, without reading the whole log.
 
     The time filters become a key range of the log (keys are time-ordered); inside it entries
-    are read newest-first one key at a time (``maxKey``) and the other filters (event or event
-    family, login or actor containing ``login`` — or equal to it with ``login_exact`` — unit code) tested, until ``limit`` match or
-    ``scan_limit`` were read. ``before_key`` continues from a previous page.
+    are read newest-first one key at a time (``maxKey`` of each shard, merged:
+    :func:`newest_first`) and the other filters (event or event family, login or actor
+    containing ``login`` — or equal to it with ``login_exact`` — unit code) tested, until
+    ``limit`` match or ``scan_limit`` were read. ``before_key`` continues from a previous page.
 
     Returns ``{"entries": [(key, entry)], "next_key": key or None, "stopped_at": when or None}``:
     ``next_key`` continues to older entries; ``stopped_at`` is set when the scan limit stopped
@@ -201,9 +302,7 @@ def search(root, *, event=None, login=None, unit=None, since=None, until=None, b
         high = before_key - 1 if high is None else min(high, before_key - 1)
     login = (login or "").lower()
     scanned = 0
-    key = _max_key(log, high)
-    while key is not None and (low is None or key >= low):
-        entry = log[key]
+    for key, entry in newest_first(log, high=high, low=low):
         scanned += 1
         if _matches(entry, event, login, unit, login_exact):
             found.append((key, entry))
@@ -213,16 +312,36 @@ def search(root, *, event=None, login=None, unit=None, since=None, until=None, b
             result["stopped_at"] = entry.when
             result["next_key"] = key
             break
-        key = _max_key(log, key - 1)
     if len(found) > limit:
         result["next_key"] = found[limit - 1][0]
     result["entries"] = found[:limit]
     return result
 
 
-def _max_key(log, high):
+def newest_first(log, *, high=None, low=None):
+    """``(key, entry)`` of ``log`` from ``high`` (inclusive; None: the newest) down to ``low``
+    (inclusive; None: the oldest), merging the shards: one ``maxKey`` per entry read, never a
+    whole shard."""
+    shards = trees(log)
+    heap = []
+    for number, tree in enumerate(shards):
+        key = _max_key(tree, high)
+        if key is not None and (low is None or key >= low):
+            heap.append((-key, number))
+    heapq.heapify(heap)
+    while heap:
+        key, number = heapq.heappop(heap)
+        key = -key
+        tree = shards[number]
+        yield key, tree[key]
+        older = _max_key(tree, key - 1)
+        if older is not None and (low is None or older >= low):
+            heapq.heappush(heap, (-older, number))
+
+
+def _max_key(tree, high):
     try:
-        return log.maxKey() if high is None else log.maxKey(high)
+        return tree.maxKey() if high is None else tree.maxKey(high)
     except ValueError:  # nothing at or below ``high``
         return None
 

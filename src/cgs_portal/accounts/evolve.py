@@ -1,7 +1,6 @@
 """The accounts' evolve steps: the containers authentication writes to."""
 from __future__ import annotations
 
-from BTrees.LOBTree import LOBTree
 from BTrees.OOBTree import OOBTree
 
 CONCERN = "accounts"
@@ -22,8 +21,10 @@ def step_2_throttle(root, registry):
 
 
 def step_3_audit_log(root, registry):
+    from .audit import AuditLog
+
     if getattr(root, "audit_log", None) is None:
-        root.audit_log = LOBTree()
+        root.audit_log = AuditLog()
 
 
 def step_4_account_tokens(root, registry):
@@ -48,6 +49,21 @@ def step_6_factor_resets(root, registry):
         root.factor_resets = OOBTree()
 
 
+def step_7_audit_log_shards(root, registry):
+    """The audit log of one LOBTree becomes an AuditLog of shards (``accounts.audit``): each
+    entry moves, under its own key, to the shard the key names; the entries themselves are
+    not copied (only the trees' buckets are rewritten)."""
+    from .audit import AuditLog
+
+    old = getattr(root, "audit_log", None)
+    if old is None or isinstance(old, AuditLog):
+        return
+    log = AuditLog()
+    for key, entry in old.items():
+        log[key] = entry
+    root.audit_log = log
+
+
 def includeme(config):
     config.add_evolution_step(CONCERN, 1, "the accounts folder", step_1_accounts)
     config.add_evolution_step(CONCERN, 2, "rate-limit and lockout counts", step_2_throttle)
@@ -55,3 +71,4 @@ def includeme(config):
     config.add_evolution_step(CONCERN, 4, "e-mail link records", step_4_account_tokens)
     config.add_evolution_step(CONCERN, 5, "used captcha ids", step_5_captcha_used)
     config.add_evolution_step(CONCERN, 6, "second-factor reset requests", step_6_factor_resets)
+    config.add_evolution_step(CONCERN, 7, "the audit log in shards", step_7_audit_log_shards)

@@ -1,6 +1,10 @@
 """Login and logout: the captcha, the lockout, the account's state, the session."""
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
+
 import colander
 import deform
 from pyramid.httpexceptions import HTTPFound
@@ -90,7 +94,7 @@ def authenticate(request, appstruct) -> dict:
     if not captcha_ok:
         return {"error": _failed(request, root, login, captcha_ok)}
     account = find_account(request, login)
-    password_ok = verify_password(account.password_hash if account else None, appstruct["password"])
+    password_ok = password_matches(request, account.password_hash if account else None, appstruct["password"])
     if not (password_ok and account is not None):
         return {"error": _failed(request, root, login, captcha_ok)}
     if not account.can_log_in:
@@ -102,6 +106,28 @@ def authenticate(request, appstruct) -> dict:
         page = "login-code" if account.totp_secret else "login-enrol"
         return {"response": HTTPFound(location=request.resource_url(request.root, page))}
     return {"response": complete_login(request, account, came_from)}
+
+
+PASSWORD_CHECKS = "cgs.password_checks"  # environ key: this request's verification results
+_CHECK_KEY = secrets.token_bytes(32)  # this process's: a digest in an environ means nothing elsewhere
+
+
+def password_matches(request, stored_hash: str | None, password: str) -> bool:
+    """``verify_password``, at most once per request for one stored hash and password.
+
+    pyramid_retry runs a request again with the same WSGI environ after a ConflictError. With
+    the production argon2 parameters a verification costs 0.2–0.25 CPU s, so redoing it made
+    every retry as slow as the first attempt (and another conflict as likely). The result of an
+    earlier attempt of this request is kept in the environ under an HMAC (a key of this
+    process) of the stored hash and the password — never the password itself; a hash that
+    changed between attempts (a password change committed meanwhile) is verified anew.
+    """
+    checks = request.environ.setdefault(PASSWORD_CHECKS, {})
+    digest = hmac.new(_CHECK_KEY, f"{stored_hash or ''}\0{password}".encode("utf-8", "surrogatepass"),
+                      hashlib.sha256).digest()
+    if digest not in checks:
+        checks[digest] = verify_password(stored_hash, password)
+    return checks[digest]
 
 
 def _failed(request, root, login, captcha_ok) -> str:

@@ -181,7 +181,12 @@ def parse_command(prog: str, description: str, argv, own_options) -> tuple[argpa
     parser.add_argument("--blob-dir", help="the ZEO server's blob folder")
     args = parser.parse_args(argv)
     settings = app_settings(args.config_uri)
-    return args, target_of(settings["zodbconn.uri"], args.data_fs, args.blob_dir)
+    uri = (settings.get("zodbconn.uri") or "").strip()
+    if not uri and not args.data_fs:
+        raise SystemExit(f"{prog}: {args.config_uri} names no database: set CGS_ZODB_URI to the "
+                         "portal's storage URI (the one deploy/systemd/cgs@.service gives the web "
+                         "processes), or run on the ZEO server with --data-fs")
+    return args, target_of(uri, args.data_fs, args.blob_dir)
 
 
 def _backup_options(parser: argparse.ArgumentParser) -> None:

@@ -20,6 +20,16 @@ reconnect by themselves (ZEO's ClientStorage in the background, RelStorage on th
 use), so the process needs no restart. A ConflictError still unresolved after the last
 retry is answered the same way (system busy, send again), never with a traceback.
 
+Except when the commit failed in its second phase (``failed_after_vote``): the transaction
+package calls every storage's ``tpc_finish`` only after all of them voted, and an error
+there (ZEO's ``ClientDisconnected`` when the server's answer to ``tpc_finish`` is lost;
+RelStorage's psycopg2 ``OperationalError``/``InterfaceError``, since on PostgreSQL RelStorage
+sends its COMMIT in ``tpc_finish``) leaves it unknown whether the database committed. Such a
+request is not retried (``ClientDisconnected`` is a ``TransientError``, which pyramid_tm
+marks retryable for every instance; ``no_more_attempts`` makes this attempt the last) and
+its 503 page (``MAYBE_SAVED``) says the data may have been saved and to check the month's
+page before sending it again, instead of 「沒有儲存任何資料」. docs/deploy.md has the analysis.
+
 Anything else no view expected is logged with its traceback and answered with a plain
 zh-Hant page (status 500) that reads nothing from the database, so it renders even when
 the database is what failed. It is the last resort, not a way to answer odd input: the
@@ -116,6 +126,11 @@ UNAVAILABLE = (503, "系統暫時無法連線資料庫",
 BUSY = (503, "系統忙碌中",
         "目前同時送出的資料較多，您這次的操作沒有儲存任何資料（不會重複填報）。"
         "請稍候片刻後再送出一次。", 5)
+MAYBE_SAVED = (503, "無法確認資料是否已儲存",
+               "資料庫在儲存您這次的操作時中斷連線，系統無法確認是否已經儲存：資料可能已經儲存。"
+               "請勿直接重新整理或重新送出；請先查看結果（填報資料請到該月份的填報頁面查看填報狀態"
+               "與上傳紀錄），確認沒有儲存後再重新上傳或送出。"
+               f"若無法確認，請聯繫系統客服（{HELPDESK_PHONE}）。", None)
 UNEXPECTED = (500, "系統發生未預期的錯誤",
               "系統發生未預期的錯誤，您的操作可能沒有完成，已記錄此問題。"
               f"請稍後再試一次；若一再發生，請聯繫系統客服（{HELPDESK_PHONE}）。", None)
@@ -129,8 +144,39 @@ def error_page(request, page) -> Response:
     return response
 
 
+def failed_after_vote(exc) -> bool:
+    """True when ``exc`` came from a ``tpc_finish``, the second phase of the two-phase commit.
+
+    ``transaction`` calls ``tpc_finish`` on its resources only after every one of them voted,
+    so the database may have committed (the answer was lost) or not: nobody knows here.
+    """
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_name == "tpc_finish":
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def no_more_attempts(request) -> None:
+    """Make this attempt pyramid_retry's last, whatever the exception (not run again)."""
+    attempt = request.environ.get("retry.attempt")
+    if attempt is not None:
+        request.environ["retry.attempts"] = attempt + 1
+
+
+def maybe_saved(exc, request) -> Response:
+    """The commit failed after every storage voted: not retried, and the page says so."""
+    no_more_attempts(request)
+    log.error("commit of %s %s failed in tpc_finish (the data may have been saved; not retried)",
+              request.method, request.path[:200], exc_info=(type(exc), exc, exc.__traceback__))
+    return error_page(request, MAYBE_SAVED)
+
+
 def storage_unavailable(exc, request):
     """The database server is unreachable: retried (marked retryable), at the last attempt a 503."""
+    if failed_after_vote(exc):
+        return maybe_saved(exc, request)
     if not is_last_attempt(request):
         mark_error_retryable(exc)  # the retry policy discards this page and tries again
     else:
@@ -141,6 +187,8 @@ def storage_unavailable(exc, request):
 
 @view_config(context=ConflictError)
 def still_conflicting(exc, request):
+    if failed_after_vote(exc):
+        return maybe_saved(exc, request)
     if is_last_attempt(request):  # earlier attempts' pages are discarded by the retry policy
         log.warning("conflict not resolved after the last retry on %s %s", request.method, request.path[:200])
     return error_page(request, BUSY)
@@ -149,6 +197,8 @@ def still_conflicting(exc, request):
 @view_config(context=Exception)
 def unexpected(exc, request):
     """The last resort: log the bug with its traceback, show a page without details."""
+    if failed_after_vote(exc):
+        return maybe_saved(exc, request)
     log.error("unexpected error on %s %s", request.method, request.path_qs[:300],
               exc_info=(type(exc), exc, exc.__traceback__))
     return error_page(request, UNEXPECTED)
@@ -156,6 +206,8 @@ def unexpected(exc, request):
 
 def page_for(exc):
     """Which error page answers ``exc`` (the exception views' choice, for LastResort)."""
+    if failed_after_vote(exc):
+        return MAYBE_SAVED
     if isinstance(exc, ConflictError):
         return BUSY
     if isinstance(exc, disconnect_errors()):
