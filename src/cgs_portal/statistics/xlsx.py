@@ -1,16 +1,21 @@
 """The .xlsx of a statistics result: the table as shown (suppressed cells 「<3」) and the query.
 
-openpyxl in write-only mode (rows are streamed to the file, never held as cells), written to
-a file the view streams from (never the whole workbook in memory), text cells neutralised
-against formula injection (the body's cells are numbers or the 「<3」 marker; its labels are
-neutralised), dates in 民國. No web, no database.
+XlsxWriter in ``constant_memory`` mode (each row is flushed to the sheet's temp file as it is
+written, never held as cells), written to a file the view streams from (never the whole
+workbook in memory). XlsxWriter rather than openpyxl's write-only mode: a national by-unit
+逐月 result is 3 million cells, and XlsxWriter wrote them about 3x faster here (300,000 cells:
+2.3 s against 6.3 s; openpyxl with lxml 4.0 s), which keeps that download well inside the
+proxy's timeout. Strings are never turned into formulas, URLs or numbers
+(``strings_to_formulas`` etc. off) and text cells are neutralised against formula injection
+as well (the body's cells are numbers or the 「<3」 marker; its labels are neutralised);
+dates in 民國. The files read back with openpyxl like any other. No web, no database.
 """
 from __future__ import annotations
 
 import io
 
 import numpy as np
-from openpyxl import Workbook
+import xlsxwriter
 
 from .. import calendar
 from ..workbook.safety import neutralise
@@ -82,10 +87,31 @@ def query_lines(result: Result, scope_label: str, data_date) -> list[tuple[str, 
     return lines
 
 
+WORKBOOK_OPTIONS = {
+    "constant_memory": True,
+    "strings_to_formulas": False,  # a label is text, whatever it begins with
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+}
+
+
+class _Rows:
+    """Appends rows to an XlsxWriter sheet, one after the other (``constant_memory``)."""
+
+    def __init__(self, sheet):
+        self.sheet, self.next = sheet, 0
+
+    def append(self, row) -> None:
+        if row:
+            self.sheet.write_row(self.next, 0, row)
+        self.next += 1
+
+
 def result_workbook(result: Result, scope_label: str, data_date, out=None):
     """The workbook written to ``out`` (a binary file), or returned as bytes without one."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("統計結果")
+    target = out if out is not None else io.BytesIO()
+    book = xlsxwriter.Workbook(target, WORKBOOK_OPTIONS)
+    sheet = _Rows(book.add_worksheet("統計結果"))
     sheet.append([_text(f"{result.table.label}（{MEASURES[result.measure]}）")])
     sheet.append([_text(scope_label)])
     marker = f"<{result.threshold}"
@@ -100,12 +126,8 @@ def result_workbook(result: Result, scope_label: str, data_date, out=None):
             sheet.append(row)
     if result.empty:
         sheet.append(["查無符合條件的資料。"])
-    info = book.create_sheet("查詢條件")
+    info = _Rows(book.add_worksheet("查詢條件"))
     for name, value in query_lines(result, scope_label, data_date):
         info.append([_text(name), _text(value)])
-    if out is not None:
-        book.save(out)
-        return out
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    book.close()
+    return out if out is not None else target.getvalue()
