@@ -205,3 +205,36 @@ def test_a_county_grouped_by_county_fits_one_page(testapp, data):
     page = get(testapp, group="county")
     assert page.html.select_one("#pager-top") is None
     assert "繪出全部 2 個縣市" in page.html.select_one("#stats-chart")["aria-label"]
+
+
+def test_recent_results_are_kept_only_while_the_index_is_unchanged():
+    import datetime as dt
+
+    from cgs_portal.statistics import paging
+    from cgs_portal.statistics.index import FILED
+    from cgs_portal.statistics.query import Query, Scope
+
+    index = small_index()
+    recent = paging.RecentResults(size=2)
+    query, nation = Query("I", "visits", ((2024, 9), (2024, 10)), group="unit"), Scope("nation")
+    first = recent.run(index, query, nation, 3)
+    assert recent.run(index, query, nation, 3) is first  # the next page: not run again
+    assert recent.run(small_index(), query, nation, 3) is not first  # another index
+    index.replace("333601", 2024, 9, SEP, (), FILED, "z")  # a filing: a new answer
+    refiled = recent.run(index, query, nation, 3)
+    assert refiled is not first and refiled.blocks[0].values[-1].sum() > first.blocks[0].values[-1].sum()
+    index.set_unit("333699", "新國小", "63000", "國小", "A", opened_on=dt.date(2022, 8, 1))  # a new unit
+    grown = recent.run(index, query, nation, 3)
+    assert paging.group_count(grown) == paging.group_count(refiled) + 1
+    assert recent.run(index, Query("I", group="unit", months=((2024, 9),)), nation, 3) is not grown
+    assert len(recent.kept) == 2  # the oldest went
+    ungrouped = Query("I", "visits", ((2024, 9),))
+    assert recent.run(index, ungrouped, nation, 3) is not recent.run(index, ungrouped, nation, 3)
+
+
+def test_a_filing_between_two_pages_shows_on_the_next(testapp, data, filed):
+    login(testapp, data["admin"])
+    before = tables(get(testapp, pg="1"))[0][-1]
+    filed("333603", 2024, 10, [case("T1", 1, "G1", 4, 1, 3)])
+    after = tables(get(testapp, pg="2"))[0][-1]
+    assert after != before and after[0] == "合計"

@@ -7,18 +7,23 @@ nothing is suppressed again. Every block keeps its total row (the last one) on e
 Only grouped results are paged: their rows are the groups (units, counties, levels); an
 ungrouped table's rows are the table's own few rows.
 
-Plain data, no web: the views parse the page number (``schemas.page_number``) and draw the
-pager.
+``RecentResults`` keeps the last grouped results, so turning a page does not run the query
+again. Plain data, no web: the views parse the page number (``schemas.page_number``) and draw
+the pager.
 """
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .query import Result
+from .query import Result, run
 
 PAGE_SIZE = 50
+RECENT_RESULTS = 2  # grouped results kept per process (a national by-unit 逐月 one is ~30 MB)
 
 
 @dataclass(frozen=True)
@@ -83,3 +88,41 @@ def chart_source(page: Page) -> Result:
     if is_grouped(result) and len(result.blocks) > 1:
         return replace(result, blocks=[result.blocks[-1]])
     return result
+
+
+class RecentResults:
+    """``run`` for grouped queries, keeping the last few results: paging through a by-unit
+    result asks the same query once a page (a national 逐月 one costs ~0.6 s to run).
+
+    Keyed by the query, scope, threshold and the index's ``version`` and ``units_version``
+    (bumped by every filing, and every unit added or changed, the feed applies), and only for
+    the same index object: any change since is a new key, so a kept result is exactly what
+    ``run`` would answer now. Results are never changed after
+    ``run`` (a page is a sliced copy), so threads share them.
+    """
+
+    def __init__(self, size: int = RECENT_RESULTS):
+        self.size = size
+        self.lock = threading.Lock()
+        self.kept: OrderedDict = OrderedDict()
+
+    def run(self, index, query, scope, threshold: int) -> Result:
+        if scope.exact or query.group == "none" or self.size < 1:
+            return run(index, query, scope, threshold)
+        key = (index.version, index.units_version, query, scope, threshold)
+        with self.lock:
+            found = self.kept.get(key)
+            if found is not None and found[0]() is index:
+                self.kept.move_to_end(key)
+                return found[1]
+        result = run(index, query, scope, threshold)
+        if key[:2] == (result.data_version, index.units_version):  # nothing changed while it ran
+            with self.lock:
+                self.kept[key] = (weakref.ref(index), result)
+                self.kept.move_to_end(key)
+                while len(self.kept) > self.size:
+                    self.kept.popitem(last=False)
+        return result
+
+
+RECENT = RecentResults()

@@ -25,7 +25,7 @@ from ...resources.root import get_app_root
 from ...security import Perm
 from ...workbook import codes as C
 from .. import feed, paging, snapshot, xlsx
-from ..query import Scope, run, summary_text
+from ..query import Scope, summary_text
 from ..schemas import PAGE_PARAM, PAGES, page_number, parse, query_params
 from ..tables import CATEGORY_MODES, GROUPS, LAYOUTS, MEASURES, SEX_OPTIONS, TABLES
 
@@ -135,7 +135,7 @@ def answer(request, page: str, download: bool = False):
     if index is None:
         out["preparing"] = True
         return out
-    out["result"] = run(index, query, scope, 10 ** 9 if scope.exact else threshold(request))
+    out["result"] = paging.RECENT.run(index, query, scope, 10 ** 9 if scope.exact else threshold(request))
     return out
 
 
