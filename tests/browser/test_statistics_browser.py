@@ -58,7 +58,7 @@ def test_county_official_queries_sees_the_chart_and_downloads_the_same_figures(p
     assert page.locator("#stats-chart").get_attribute("aria-label")
     shown = page_table(page)
     assert [row[0][:6] for row in shown] == ["013501", "合計"]  # page 1 of 2, with the total row
-    assert "第 1 / 2 頁" in page.locator("#stats-page-info").inner_text()
+    assert "第 1 / 2 頁：顯示第 1 個單位（共 2 個）" in page.locator("#stats-page-info").inner_text()
     assert "第 1 / 2 頁" in page.locator("#stats-chart").get_attribute("aria-label")
     download_link = page.locator("#download").get_attribute("href")
     page.click("#top-next-page")  # changing page is not changing the query: 下載 stays enabled

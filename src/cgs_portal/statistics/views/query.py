@@ -196,9 +196,16 @@ def chart_scope(shown) -> str:
     if not paging.is_grouped(shown.result):
         return ""
     noun = shown.result.blocks[0].row_label
-    drawn = (f"圖表只繪出本頁（第 {shown.number} / {shown.pages} 頁）的第 {shown.first:,}–{shown.last:,} 個{noun}"
-             f"（共 {shown.groups:,} 個）" if shown.paged else f"圖表繪出全部 {shown.groups:,} 個{noun}")
+    drawn = (f"圖表只繪出本頁（第 {shown.number} / {shown.pages} 頁）的{span_text(shown)}"
+             if shown.paged else f"圖表繪出全部 {shown.groups:,} 個{noun}")
     return drawn + ("，數值為各月合計" if len(shown.result.blocks) > 1 else "")
+
+
+def span_text(shown) -> str:
+    """「第 51–100 個單位（共 3,979 個）」 (one group: 「第 3 個單位」)."""
+    noun = shown.result.blocks[0].row_label
+    where = f"{shown.first:,}" if shown.first == shown.last else f"{shown.first:,}–{shown.last:,}"
+    return f"第 {where} 個{noun}（共 {shown.groups:,} 個）"
 
 
 def pager(request, page: str, params: list, shown) -> dict:
@@ -219,8 +226,7 @@ def pager(request, page: str, params: list, shown) -> dict:
         links.append((k, link(k)))
     return {"number": n, "pages": last, "prev": link(n - 1) if n > 1 else None,
             "next": link(n + 1) if n < last else None, "links": links,
-            "first": shown.first, "last": shown.last, "groups": shown.groups,
-            "noun": shown.result.blocks[0].row_label, "action": request.resource_url(request.root, f"stats-{page}"),
+            "span": span_text(shown), "action": request.resource_url(request.root, f"stats-{page}"),
             "hidden": keep, "param": PAGE_PARAM}
 
 
