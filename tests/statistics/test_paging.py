@@ -200,6 +200,13 @@ def test_ungrouped_tables_and_a_units_own_table_are_not_paged(testapp, data):
     assert page.html.select_one("#pager-top") is None
 
 
+def test_an_empty_grouped_result_has_no_pager(testapp, data):
+    login(testapp, data["admin"])
+    page = get(testapp, year="112")  # no filings: every unit's row would be zeros
+    assert page.html.select_one("#stats-empty") is not None
+    assert page.html.select_one("#pager-top") is None and "頁" not in page.html.select_one("#download-hint").text
+
+
 def test_a_county_grouped_by_county_fits_one_page(testapp, data):
     login(testapp, data["admin"])
     page = get(testapp, group="county")

@@ -187,7 +187,7 @@ def result_values(request, page: str, result, params: list) -> dict:
         "chart_json": json.dumps(drawn.chart(), ensure_ascii=False).replace("<", "\\u003c"),
         "chart_label": summary_text(drawn) + (f"。{drawn_text}" if drawn_text else ""),
         "chart_scope": drawn_text, "page_note": page_note, "marker": f"<{result.threshold}",
-        "pager": pager(request, page, params, shown) if shown.paged else None,
+        "pager": pager(request, page, params, shown) if shown.paged and not result.empty else None,
     }
 
 
