@@ -12,6 +12,11 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
+def settings(settings):
+    return {**settings, "cgs.stats_page_size": "1"}  # the county's two schools: two pages
+
+
+@pytest.fixture
 def county_data(portal, world):
     import sys
     from pathlib import Path
@@ -52,8 +57,18 @@ def test_county_official_queries_sees_the_chart_and_downloads_the_same_figures(p
     assert page.locator("#stats-chart").get_attribute("role") == "img"
     assert page.locator("#stats-chart").get_attribute("aria-label")
     shown = page_table(page)
-    assert any(row[0].startswith("013501") for row in shown)
-    assert any("<3" in row for row in shown)  # 013601's small cells are protected
+    assert [row[0][:6] for row in shown] == ["013501", "合計"]  # page 1 of 2, with the total row
+    assert "第 1 / 2 頁：顯示第 1 個單位（共 2 個）" in page.locator("#stats-page-info").inner_text()
+    assert "第 1 / 2 頁" in page.locator("#stats-chart").get_attribute("aria-label")
+    download_link = page.locator("#download").get_attribute("href")
+    page.click("#top-next-page")  # changing page is not changing the query: 下載 stays enabled
+    page.wait_for_load_state("networkidle")
+    page.wait_for_selector("#stats-chart[data-chart-ready='1']")
+    assert page.locator("#pager-top [aria-current=page]").inner_text().split() == ["第", "2", "頁（目前頁）"]
+    assert page.locator("#download").get_attribute("href") == download_link
+    assert page.locator("#download").get_attribute("aria-disabled") is None
+    shown += page_table(page)
+    assert any(row[0].startswith("013601") and "<3" in row for row in shown)  # its small cells protected
     screenshot(page, "statistics_county")
 
     with page.expect_download() as info:
@@ -63,7 +78,7 @@ def test_county_official_queries_sees_the_chart_and_downloads_the_same_figures(p
     book = openpyxl.load_workbook(io.BytesIO(path.read_bytes()))
     cells = {row[0]: ["" if v is None else str(v) for v in row[1:]]
              for row in book["統計結果"].iter_rows(values_only=True) if row and row[0]}
-    for row in shown:
+    for row in shown:  # both pages: the download is the whole result
         assert cells[row[0]][: len(row) - 1] == row[1:]
     assert dict(book["查詢條件"].iter_rows(values_only=True))["計量方式"] == "人數"
 

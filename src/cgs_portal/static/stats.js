@@ -15,7 +15,10 @@
     download.classList.add("disabled");
     download.setAttribute("tabindex", "-1");
     download.removeAttribute("href");
-    if (hint) { hint.textContent = "查詢條件已變更：請按「步驟 4 查詢」後再下載。"; }
+    if (hint) {
+      hint.textContent = "查詢條件已變更：請按「步驟 4 查詢」後再下載。" +
+        (document.getElementById("pager-top") ? "換頁仍是原查詢的結果。" : "");
+    }
   }
 
   function showFilters() {

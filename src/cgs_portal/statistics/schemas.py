@@ -25,6 +25,8 @@ from .tables import (
 MAX_MONTHS = 36
 MAX_ITEMS = 20  # any multi-valued field: more values than codes exist is a forged link
 MULTI = ("year", "month", "ay", "staff", "grades", "targets")
+PAGE_PARAM = "pg"  # the page of a grouped result's rows; ``page`` names 個案 / 服務 in the download link
+MAX_PAGE = 1_000_000
 PAGES = {"cases": CASE_PAGE, "services": SERVICE_PAGE}
 
 
@@ -132,6 +134,23 @@ def parse(params, page: str, today, family: str | None = None):
                   sex=choices["sex"], targets=tuple(sorted(set(choices["targets"]))),
                   group=choices["group"], compare=bool(choices["compare"]))
     return query, choices, []
+
+
+class PageNumber(colander.MappingSchema):
+    """The page number of the result's rows: not part of the query (the download is all rows)."""
+
+    pg = colander.SchemaNode(colander.Integer(), missing=1, validator=colander.Range(1, MAX_PAGE))
+
+
+def page_number(params) -> tuple[int, str | None]:
+    """(page asked for, a message when the link's page number is not one): never raises."""
+    raw = params.get(PAGE_PARAM)
+    if raw is None:
+        return 1, None
+    try:
+        return PageNumber().deserialize({PAGE_PARAM: raw[:12]})[PAGE_PARAM], None
+    except colander.Invalid:
+        return 1, "頁碼有誤（應為 1 以上的整數），已顯示第 1 頁。"
 
 
 def query_params(choices: dict) -> list:

@@ -24,9 +24,9 @@ from ...resources import PortalRoot
 from ...resources.root import get_app_root
 from ...security import Perm
 from ...workbook import codes as C
-from .. import feed, snapshot, xlsx
-from ..query import Scope, run, summary_text
-from ..schemas import PAGES, parse, query_params
+from .. import feed, paging, snapshot, xlsx
+from ..query import Scope, summary_text
+from ..schemas import PAGE_PARAM, PAGES, page_number, parse, query_params
 from ..tables import CATEGORY_MODES, GROUPS, LAYOUTS, MEASURES, SEX_OPTIONS, TABLES
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -135,13 +135,18 @@ def answer(request, page: str, download: bool = False):
     if index is None:
         out["preparing"] = True
         return out
-    out["result"] = run(index, query, scope, 10 ** 9 if scope.exact else threshold(request))
+    out["result"] = paging.RECENT.run(index, query, scope, 10 ** 9 if scope.exact else threshold(request))
     return out
 
 
+def page_size(request) -> int:
+    try:
+        return min(1000, max(1, int(request.registry.settings.get("cgs.stats_page_size", paging.PAGE_SIZE))))
+    except ValueError:
+        return paging.PAGE_SIZE
+
+
 def page_values(request, page: str, found: dict) -> dict:
-    result = found["result"]
-    params = query_params(found["choices"])
     today = request.clock.today()
     values = {
         "page_title": f"統計查詢：{PAGE_TITLES[page]}", "page": page, "refused": False, **found,
@@ -158,16 +163,71 @@ def page_values(request, page: str, found: dict) -> dict:
         "retry_url": request.url,
         "scripts": [request.static_url("cgs_portal:static/stats.js")],
     }
-    if result is not None:
-        values["scripts"] = [request.static_url("cgs_portal:static/vendor/chartjs/chart.umd.min.js"),
-                             request.static_url("cgs_portal:static/charts.js")] + values["scripts"]
-        values["download_url"] = (request.resource_url(request.root, "stats-download") + "?"
-                                  + urlencode([("page", page), *params]))
-        values["blocks"] = [present(block) for block in result.blocks]
-        values["chart_json"] = json.dumps(result.chart(), ensure_ascii=False).replace("<", "\\u003c")
-        values["chart_label"] = summary_text(result)
-        values["marker"] = f"<{result.threshold}"
+    if found["result"] is not None:
+        values.update(result_values(request, page, found["result"], query_params(found["choices"])))
     return values
+
+
+def result_values(request, page: str, result, params: list) -> dict:
+    """The shown page of the result (every block's total row kept), its chart and pager; the
+    download link carries the query of the result (no page number: the xlsx is all rows)."""
+    asked, page_note = page_number(request.GET)
+    shown = paging.page_of(result, asked, page_size(request))
+    if page_note is None and shown.clamped:
+        page_note = f"第 {asked} 頁不存在（共 {shown.pages} 頁），已顯示第 {shown.number} 頁。"
+    drawn = paging.chart_source(shown)
+    drawn_text = chart_scope(shown)
+    return {
+        "scripts": [request.static_url("cgs_portal:static/vendor/chartjs/chart.umd.min.js"),
+                    request.static_url("cgs_portal:static/charts.js"),
+                    request.static_url("cgs_portal:static/stats.js")],
+        "download_url": (request.resource_url(request.root, "stats-download") + "?"
+                         + urlencode([("page", page), *params])),
+        "blocks": [present(block) for block in shown.result.blocks],
+        "chart_json": json.dumps(drawn.chart(), ensure_ascii=False).replace("<", "\\u003c"),
+        "chart_label": summary_text(drawn) + (f"。{drawn_text}" if drawn_text else ""),
+        "chart_scope": drawn_text, "page_note": page_note, "marker": f"<{result.threshold}",
+        "pager": pager(request, page, params, shown) if shown.paged and not result.empty else None,
+    }
+
+
+def chart_scope(shown) -> str:
+    """What the chart of a grouped result draws (its aria-label and its caption say it)."""
+    if not paging.is_grouped(shown.result):
+        return ""
+    noun = shown.result.blocks[0].row_label
+    drawn = (f"圖表只繪出本頁（第 {shown.number} / {shown.pages} 頁）的{span_text(shown)}"
+             if shown.paged else f"圖表繪出全部 {shown.groups:,} 個{noun}")
+    return drawn + ("，數值為各月合計" if len(shown.result.blocks) > 1 else "")
+
+
+def span_text(shown) -> str:
+    """「第 51–100 個單位（共 3,979 個）」 (one group: 「第 3 個單位」)."""
+    noun = shown.result.blocks[0].row_label
+    where = f"{shown.first:,}" if shown.first == shown.last else f"{shown.first:,}–{shown.last:,}"
+    return f"第 {where} 個{noun}（共 {shown.groups:,} 個）"
+
+
+def pager(request, page: str, params: list, shown) -> dict:
+    """第 N / M 頁 with 上一頁 / 下一頁 and a window of page links; each link is the query of
+    the result shown with another page number (changing page is not changing the query)."""
+    keep = [*params, ("run", "1")]
+    base = request.resource_url(request.root, f"stats-{page}") + "?" + urlencode(keep)
+
+    def link(n):
+        return f"{base}&{PAGE_PARAM}={n}"
+
+    n, last = shown.number, shown.pages
+    wanted = sorted({1, last, *range(max(1, n - 2), min(last, n + 2) + 1)})
+    links = []  # (number, url); (None, None) for a gap (…)
+    for before, k in zip([0, *wanted], wanted, strict=False):
+        if before and k > before + 1:
+            links.append((None, None))
+        links.append((k, link(k)))
+    return {"number": n, "pages": last, "prev": link(n - 1) if n > 1 else None,
+            "next": link(n + 1) if n < last else None, "links": links,
+            "span": span_text(shown), "action": request.resource_url(request.root, f"stats-{page}"),
+            "hidden": keep, "param": PAGE_PARAM}
 
 
 def present(block) -> dict:
