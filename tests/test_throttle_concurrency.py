@@ -13,7 +13,7 @@ import threading
 import webtest
 
 from cgs_portal.accounts import throttle
-from support import PASSWORD, captcha_code, login
+from support import PASSWORD, captcha_code, login, submit_together
 
 PARALLEL = 30
 
@@ -44,19 +44,7 @@ def test_thirty_parallel_wrong_passwords_give_no_5xx_and_lock_the_account(app, w
     monkeypatch.setattr(login_module, "verify_password", verify_together)
     forms = [wrong_login_form(webtest.TestApp(app, extra_environ={"REMOTE_ADDR": f"203.0.113.{i + 1}"}),
                               world["unit"]) for i in range(PARALLEL)]
-    statuses = [None] * PARALLEL
-
-    def submit(i):
-        try:
-            statuses[i] = forms[i].submit("submit", status="*", expect_errors=True).status_int
-        except Exception as error:  # an exception no view caught: the server's 500
-            statuses[i] = repr(error)
-
-    threads = [threading.Thread(target=submit, args=(i,)) for i in range(PARALLEL)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    statuses = submit_together(forms)
     assert statuses == [200] * PARALLEL, statuses
     fresh = webtest.TestApp(app, extra_environ={"REMOTE_ADDR": "203.0.113.200"})
     assert "登入失敗次數過多" in login(fresh, world["unit"], PASSWORD).text

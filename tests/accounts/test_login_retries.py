@@ -11,7 +11,7 @@ from BTrees.LOBTree import LOBTree
 from ZODB.POSException import ConflictError
 
 from cgs_portal.accounts import audit
-from support import PASSWORD, TAIPEI, add_account, add_unit, captcha_code
+from support import PASSWORD, TAIPEI, add_account, add_unit, captcha_code, submit_together
 
 PARALLEL = 6
 
@@ -63,19 +63,7 @@ def test_parallel_logins_commit_without_a_conflict(app, portal, monkeypatch):
     monkeypatch.setattr(login_module, "verify_password", verify_together)
     forms = [login_form(webtest.TestApp(app, extra_environ={"REMOTE_ADDR": f"203.0.113.{i + 1}"}), name)
              for i, name in enumerate(logins)]
-    statuses = [None] * PARALLEL
-
-    def submit(i):
-        try:
-            statuses[i] = forms[i].submit("submit", status="*", expect_errors=True).status_int
-        except Exception as error:  # an exception no view caught
-            statuses[i] = repr(error)
-
-    threads = [threading.Thread(target=submit, args=(i,)) for i in range(PARALLEL)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    statuses = submit_together(forms)
     assert statuses == [302] * PARALLEL, statuses
     assert app.registry.cgs_retries.snapshot() == {}
     with portal() as root:
