@@ -231,17 +231,25 @@ def unpack(secret, unit, ym, merged: str | None, sig: str | None) -> bytes:
     return data
 
 
-def file_merged(unit, ym, data: bytes, serial, who: str, now, today, spool_dir: str):
+def file_merged(unit, ym, data: bytes, serial, who: str, now, today, spool_dir: str, begin_again=None):
     """Upload a merged copy to 當期填報 through the filing path's own functions: the serial and
-    the filing window are checked, the upload stored and validated, filed unless the unit must
-    confirm (warnings, a re-filing) — exactly what the month page's upload form does."""
-    check_serial(unit.report(*ym), serial)
-    check_fileable(unit, *ym, today)
+    the filing window are checked, the upload validated, then (after ``begin_again``, the
+    caller's fresh transaction, as the month page's form does) checked again, stored and
+    filed unless the unit must confirm (warnings, a re-filing)."""
+    def guard():
+        check_serial(unit.report(*ym), serial)
+        check_fileable(unit, *ym, today)
+
+    guard()
     path, _size = service.spool(io.BytesIO(data), folder=spool_dir)
     try:
+        result = service.check_upload(unit, *ym, path)
+        if begin_again is not None:
+            begin_again()
+            guard()
         report = unit.report(*ym, create=True)
         workflow.settle(report, today, now)
-        stored = service.store_upload(unit, report, path, merged_name(unit, ym), who, now)
+        stored = service.store_upload(unit, report, path, merged_name(unit, ym), who, now, result)
         if stored.status == "pending" and not service.needs_confirmation(report, stored):
             report.file(stored, who, now, today)
     finally:

@@ -105,14 +105,22 @@ def previous_aggregates(unit, year: int, month: int):
     return filing.aggregates if filing is not None else None
 
 
-def store_upload(unit, report, path: str, filename: str, who: str, now) -> Upload:
-    """Keep the file as a blob, validate it and record the result on the report."""
+def check_upload(unit, year: int, month: int, path: str):
+    """Validate the spooled file for (unit, month). It only reads, so the callers run it
+    before the short transaction that stores the result (``site.transactions``)."""
+    ctx = intake.filing_context(unit, year, month)
+    return intake.validate(path, ctx, previous_aggregates(unit, year, month))
+
+
+def store_upload(unit, report, path: str, filename: str, who: str, now, result=None) -> Upload:
+    """Keep the file as a blob and record its validation ``result`` (made here when not
+    given) on the report."""
+    if result is None:
+        result = check_upload(unit, report.year, report.month, path)
     number = len(report.uploads) + 1
     upload = Upload(number, filename[:200], now, who)
     with open(path, "rb") as source:
         upload.write_from(source)
-    ctx = intake.filing_context(unit, report.year, report.month)
-    result = intake.validate(path, ctx, previous_aggregates(unit, report.year, report.month))
     upload.fatal = result.fatal
     upload.version = result.version
     upload.problems = tuple(intake.problem_dict(p) for p in result.problems)

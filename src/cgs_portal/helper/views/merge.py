@@ -9,6 +9,7 @@ from ...reporting.rules import Refused
 from ...reporting.views import month_url, who
 from ...resources import Unit
 from ...security import Perm
+from ...site.transactions import begin_again
 from ...workbook.merge import MAX_FILES, MIN_FILES
 from .. import service
 from ..schemas import CheckPost, MergedPost, MonthQuery, read
@@ -79,7 +80,8 @@ def merge_file(request):
     try:
         ym, data, serial = merged_copy(request, unit)
         stored = service.file_merged(unit, ym, data, serial, who(request), request.clock.now(),
-                                     request.clock.today(), request.registry.settings["cgs.spool_dir"])
+                                     request.clock.today(), request.registry.settings["cgs.spool_dir"],
+                                     lambda: begin_again(request))
     except Refused as refused:
         return back(request, unit, "helper-merge", refused)
     return HTTPFound(location=month_url(request, unit, ym, upload=stored.number))

@@ -9,6 +9,7 @@ from pyramid.view import view_config, view_defaults
 from ... import calendar
 from ...resources import Unit, report_key
 from ...security import Perm
+from ...site.transactions import begin_again
 from .. import intake, months, service, workflow
 from ..rules import Refused, check_fileable, check_serial
 from ..schemas import ConfirmPost, MonthPost, MonthQuery, NoCasesPost, read
@@ -148,6 +149,8 @@ class MonthForms:
             return self.refuse(refused)
         try:
             stored = self.store(path, os.path.basename(field.filename))
+        except Refused as refused:
+            return self.refuse(refused)
         finally:
             os.unlink(path)
         return back_to_month(self.request, self.unit, self.ym, upload=stored.number)
@@ -163,10 +166,14 @@ class MonthForms:
         return field
 
     def store(self, path, filename):
-        """Keep and check the upload; file it at once unless the unit must confirm first."""
+        """Check the upload (seconds; reads only), then keep it and file it at once unless the
+        unit must confirm first, in a new short transaction (``site.transactions``)."""
+        result = service.check_upload(self.unit, *self.ym, path)
+        begin_again(self.request)
+        self.checked(MonthPost())  # the month may have been filed meanwhile (another tab)
         report = self.unit.report(*self.ym, create=True)
         workflow.settle(report, self.today, self.now)
-        stored = service.store_upload(self.unit, report, path, filename, who(self.request), self.now)
+        stored = service.store_upload(self.unit, report, path, filename, who(self.request), self.now, result)
         if stored.status == "pending" and not service.needs_confirmation(report, stored):
             report.file(stored, who(self.request), self.now, self.today)
         return stored
