@@ -10,7 +10,8 @@ so that requests that collided on the same bucket do not collide again at once (
 bench/peak.py: with immediate retries, at 4 processes a few logins and uploads used up their
 attempts on the same hot bucket and got the 503 page).
 
-Objects that every filing writes are conflict-resolving (``County.filing_generation`` is a
+Objects that every filing writes are its unit's own or conflict-resolving (its ledger entry
+is in the unit's bucket, ``reporting.ledger``; ``County.filing_generation`` is a
 ``BTrees.Length``; the login throttle is a BTree of distinct keys; the audit log gives each
 connection of a process a tree of its own, so a bucket split conflicts with nothing,
 ``accounts.audit``; the captcha store merges concurrent uses), so on the filing-day peak the

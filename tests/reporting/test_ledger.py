@@ -5,11 +5,16 @@ import datetime as dt
 
 import pytest
 import transaction
+from BTrees.OOBTree import OOBTree
 from ZODB import DB
 from ZODB.FileStorage import FileStorage
 
 from cgs_portal.reporting import ledger, workflow
-from cgs_portal.reporting.evolve import step_1_queue_and_counters, step_2_ledgers
+from cgs_portal.reporting.evolve import (
+    step_1_queue_and_counters,
+    step_2_ledgers,
+    step_3_unit_ledgers,
+)
 from cgs_portal.resources import Counties, County, PortalRoot, Unit
 
 NOW = dt.datetime(2024, 10, 3, 9, 0)
@@ -67,19 +72,42 @@ def test_late_first_filing_stays_late_and_rebuild_matches(tree):
     late = ledger.entry(county, "013602", 2024, 9)
     assert late.late and ledger.state_on(late, 2024, 9, late_day) == workflow.SUBMITTED_NO_CASES
     assert not ledger.entry(county, "013601", 2024, 10).late
-    before = {k: v[2:] for k, v in ledger.ledger(county).items()}
+    before = {k: tuple(e)[2:] for k, e in ledger.entries(county)}
     assert ledger.rebuild(county) == 2
-    assert {k: v[2:] for k, v in ledger.ledger(county).items()} == before
+    assert {k: tuple(e)[2:] for k, e in ledger.entries(county)} == before
     assert [key for key, _ in ledger.entries(county, "013602")] == [("013602", 2024, 9)]
     assert len(list(ledger.entries(county))) == 2
 
 
-def test_evolve_step_fills_the_ledger_of_an_older_database(tree):
+def test_evolve_step_fills_the_ledger_of_a_database_made_before_it(tree):
     county = tree["counties"]["65000"]
     county["013601"].report(2024, 9, create=True).file_no_cases("x", NOW, TODAY)
-    del county.ledger  # a county made before the ledger existed
+    for unit in county.values():
+        del unit.ledger  # units made before the ledger existed
     step_2_ledgers(tree, None)
+    step_3_unit_ledgers(tree, None)
     assert ledger.entry(county, "013601", 2024, 9).state == workflow.SUBMITTED_NO_CASES
+    assert ledger.differences(county) == []
+
+
+def test_evolve_step_3_moves_the_county_tree_into_the_units_keeping_stamps(tree):
+    """A database of the first design: one OOBTree per county keyed (unit, "yyyy-mm")."""
+    county = tree["counties"]["65000"]
+    for code in ("013601", "013602"):
+        county[code].report(2024, 9, create=True).file_no_cases("x", NOW, TODAY)
+    county["013601"].report(2024, 8, create=True).file_no_cases("x", NOW, TODAY)
+    old = OOBTree({(code, key): value for (code, y, m), _e in ledger.entries(county)
+                   for key, value in county[code].ledger.items() if key == ledger.month_key(y, m)})
+    stamps = {k: v[1] for k, v in old.items()}
+    for unit in county.values():
+        del unit.ledger
+    county.ledger = old
+    generation = county.filing_generation()
+    step_3_unit_ledgers(tree, None)
+    assert not hasattr(county, "ledger")
+    assert {(code, ledger.month_key(y, m)): e.stamp for (code, y, m), e in ledger.entries(county)} == stamps
+    assert ledger.differences(county) == []
+    assert county.filing_generation() > generation  # readers look again
 
 
 def test_a_short_entry_tuple_reads_with_defaults():
@@ -120,3 +148,31 @@ def test_a_unit_moved_to_another_county_takes_its_entries(tree):
     assert ledger.entry(counties["65000"], "013601", 2024, 9) is None
     assert ledger.differences(taipei) == [] and ledger.differences(counties["65000"]) == []
     assert taipei.filing_generation() >= 1
+
+
+def test_units_of_a_county_filing_at_once_share_no_ledger_object(tmp_path):
+    """Forty units of the county file their first month while one filing is in flight: it
+    commits without a ConflictError. With one tree per county the forty new keys split its
+    buckets, and the insert in flight conflicted on the tree node (bench/peak.py)."""
+    db = DB(FileStorage(str(tmp_path / "Data.fs")))
+    tm1, tm2 = transaction.TransactionManager(), transaction.TransactionManager()
+    c1 = db.open(transaction_manager=tm1)
+    c1.root()["p"] = tree = make_tree()
+    county = tree["counties"]["65000"]
+    for i in range(40):
+        code = f"0136{i + 10:02d}"
+        county.add(code, Unit(code, f"示範國小{code}", "國小", "65000", opened_on=dt.date(2022, 8, 1)))
+    tm1.commit()
+    c2 = db.open(transaction_manager=tm2)
+    c1.root()["p"]["counties"]["65000"]["013601"].report(2024, 9, create=True).file_no_cases("x", NOW, TODAY)
+    others = c2.root()["p"]["counties"]["65000"]
+    for i in range(40):
+        others[f"0136{i + 10:02d}"].report(2024, 9, create=True).file_no_cases("y", NOW, TODAY)
+    tm2.commit()
+    tm1.commit()  # no ConflictError: only the county's Length is shared, and it resolves
+    c1.sync()
+    county = c1.root()["p"]["counties"]["65000"]
+    assert len(list(ledger.entries(county))) == 41
+    assert county.filing_generation() == 41
+    assert ledger.differences(county) == []
+    db.close()

@@ -15,16 +15,33 @@ def step_1_queue_and_counters(root, registry):
 
 
 def step_2_ledgers(root, registry):
-    """Each county's ledger of report entries (reporting.ledger), filled from the reports."""
+    """Each county's ledger of report entries, filled from the reports. Since step 3 the
+    entries live on the units; a database at step 1 gets them there from step 3."""
+
+
+def step_3_unit_ledgers(root, registry):
+    """The ledger entries move from one ``OOBTree`` per county (keyed ``(unit, "yyyy-mm")``)
+    into each unit's own ``OOBucket`` (``reporting.ledger``: no object shared by the
+    filings of a county). The entries keep their stamps, so the statistics index and its
+    snapshot stay valid; a county without the old tree (a database at step 1) is rebuilt
+    from its reports."""
     from . import ledger
 
     for county in root["counties"].values():
-        if getattr(county, "ledger", None) is None:
-            county.ledger = OOBTree()
+        old = getattr(county, "ledger", None)
+        if old is None:
             ledger.rebuild(county)
+            continue
+        for unit in county.values():
+            bucket = ledger.unit_ledger(unit, create=True)
+            for (_code, key), value in old.items((unit.code, ""), (unit.code, "\uffff")):
+                bucket[key] = value
+        del county.ledger
+        county.filing_generation.change(1)
 
 
 def includeme(config):
     config.add_evolution_step("reporting", 1, "amendment queue, county filing counters",
                               step_1_queue_and_counters)
     config.add_evolution_step("reporting", 2, "county ledgers of report entries", step_2_ledgers)
+    config.add_evolution_step("reporting", 3, "ledger entries kept on each unit", step_3_unit_ledgers)

@@ -8,10 +8,15 @@ in the same transaction (``MonthlyReport._record``), so the ledger can never dis
 with the reports it summarises.
 
 Why this shape:
-- one ``OOBTree`` per county keyed ``(unit_code, "yyyy-mm")``: concurrent filings of
-  different units touch different keys, which BTree buckets resolve without a
-  ConflictError (a bucket split still conflicts and is retried by pyramid_retry);
-  there is no national object that every filing writes;
+- each unit keeps its own entries in one ``OOBucket`` (``Unit.ledger``, keyed
+  "yyyy-mm"; a county's ledger is its units' buckets in unit-code order). A filing
+  writes only its own unit's bucket, so concurrent filings of a county share no
+  ledger object at all. The first design, one ``OOBTree`` per county keyed
+  ``(unit, "yyyy-mm")``, made every write ``readCurrent`` the county's tree node
+  (BTrees do, to notice a concurrent split), and bench/peak.py on RelStorage counted
+  that node in every conflict left: ReadConflictErrors, ``lock_not_available`` on its
+  row and split conflicts, a few of which used up all five attempts (the 503 page).
+  Reporting evolve step 3 moves an older database's entries into the units' buckets;
 - entries are plain tuples (read as ``Entry``), so adding a field later needs no
   migration of pickled classes: ``Entry`` fills missing trailing fields with defaults;
 - ``stamp`` changes on every write, so a reader that keeps a copy (the statistics
@@ -25,7 +30,7 @@ import datetime as dt
 import os
 from typing import NamedTuple
 
-from BTrees.OOBTree import OOBTree
+from BTrees.OOBTree import OOBucket
 
 from . import workflow
 
@@ -45,8 +50,13 @@ def month_key(year: int, month: int) -> str:
     return f"{year:04d}-{month:02d}"
 
 
-def ledger(county) -> OOBTree:
-    return county.ledger  # created by County() and the reporting evolve step 2
+def unit_ledger(unit, create: bool = False):
+    """The unit's bucket of entries ("yyyy-mm" -> tuple); None for a unit of an older
+    database not evolved yet, unless ``create`` (a write path)."""
+    bucket = getattr(unit, "ledger", None)
+    if bucket is None and create:
+        bucket = unit.ledger = OOBucket()
+    return bucket
 
 
 def entry_of(report) -> tuple:
@@ -67,20 +77,20 @@ def entry_of(report) -> tuple:
     )
 
 
-def note(county, unit_code: str, report) -> None:
-    """Write ``report``'s entry (called by every transition) and bump the county counter."""
-    ledger(county)[(unit_code, month_key(report.year, report.month))] = entry_of(report)
+def note(county, unit, report) -> None:
+    """Write ``report``'s entry in ``unit``'s bucket (called by every transition) and bump
+    the county counter: the only objects of the ledger a filing writes."""
+    unit_ledger(unit, create=True)[month_key(report.year, report.month)] = entry_of(report)
     county.filing_generation.change(1)
 
 
-def move(source, target, unit_code: str) -> int:
-    """Carry a unit's entries from county ``source`` to ``target`` (the unit moved with its
-    reports); both counters are bumped so every reader sees the change. Returns the count."""
-    old, new = ledger(source), ledger(target)
-    keys = list(old.keys((unit_code, ""), (unit_code, "\uffff")))
+def move(source, target, unit) -> int:
+    """``unit`` moved from county ``source`` to ``target`` with its bucket: every entry gets
+    a new stamp and both counters are bumped, so every reader sees the change. The count."""
+    bucket = unit_ledger(unit)
+    keys = list(bucket.keys()) if bucket is not None else []
     for key in keys:
-        new[key] = old[key][:1] + (os.urandom(8).hex(),) + tuple(old[key][2:])
-        del old[key]
+        bucket[key] = bucket[key][:1] + (os.urandom(8).hex(),) + tuple(bucket[key][2:])
     source.filing_generation.change(1)
     target.filing_generation.change(1)
     return len(keys)
@@ -91,16 +101,26 @@ def read(value) -> Entry:
 
 
 def entry(county, unit_code: str, year: int, month: int) -> Entry | None:
-    value = ledger(county).get((unit_code, month_key(year, month)))
+    unit = county.get(unit_code)
+    bucket = unit_ledger(unit) if unit is not None else None
+    value = bucket.get(month_key(year, month)) if bucket is not None else None
     return None if value is None else read(value)
 
 
 def entries(county, unit_code: str | None = None):
     """``((unit_code, year, month), Entry)`` for the county, or one unit of it, in key order."""
-    tree = ledger(county)
-    items = tree.items((unit_code, ""), (unit_code, "\uffff")) if unit_code else tree.items()
-    for (code, key), value in items:
-        yield (code, int(key[:4]), int(key[5:7])), read(value)
+    if unit_code:
+        unit = county.get(unit_code)
+        units = [unit] if unit is not None else []
+    else:
+        units = county.values()
+    for unit in units:
+        bucket = unit_ledger(unit)
+        if not bucket:
+            continue
+        code = unit.code
+        for key, value in bucket.items():
+            yield (code, int(key[:4]), int(key[5:7])), read(value)
 
 
 class _Filed:
@@ -137,24 +157,25 @@ def state_on(value: Entry | None, year: int, month: int, today: dt.date) -> str:
     return workflow.effective_state(_Shadow(value, year, month), year, month, today)
 
 
-def _reports(county):
-    for unit in county.values():
-        for folder in unit.values():
-            if not hasattr(folder, "values"):
-                continue
-            for report in folder.values():
-                if hasattr(report, "history") and hasattr(report, "month"):
-                    yield unit.code, report
+def _reports(unit):
+    for folder in unit.values():
+        if not hasattr(folder, "values"):
+            continue
+        for report in folder.values():
+            if hasattr(report, "history") and hasattr(report, "month"):
+                yield report
 
 
 def rebuild(county) -> int:
-    """Refill the county's ledger from its reports (evolve step, repair); returns the count."""
-    tree = ledger(county)
-    tree.clear()
+    """Refill the ledgers of the county's units from their reports (evolve steps, repair);
+    returns the count of entries."""
     count = 0
-    for code, report in _reports(county):
-        tree[(code, month_key(report.year, report.month))] = entry_of(report)
-        count += 1
+    for unit in county.values():
+        bucket = unit_ledger(unit, create=True)
+        bucket.clear()
+        for report in _reports(unit):
+            bucket[month_key(report.year, report.month)] = entry_of(report)
+            count += 1
     county.filing_generation.change(1)
     return count
 
@@ -162,8 +183,8 @@ def rebuild(county) -> int:
 def differences(county) -> list[tuple]:
     """Keys whose entry disagrees with the report (ignoring stamps); empty when consistent."""
     expected = {
-        (code, month_key(report.year, report.month)): entry_of(report)[2:] + (report.state,)
-        for code, report in _reports(county)
+        (unit.code, month_key(report.year, report.month)): entry_of(report)[2:] + (report.state,)
+        for unit in county.values() for report in _reports(unit)
     }
-    actual = {k: tuple(v[2:]) + (v[0],) for k, v in ledger(county).items()}
+    actual = {(code, month_key(y, m)): tuple(e[2:]) + (e[0],) for (code, y, m), e in entries(county)}
     return sorted(k for k in set(expected) | set(actual) if expected.get(k) != actual.get(k))

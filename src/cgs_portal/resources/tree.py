@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from BTrees.Length import Length
-from BTrees.OOBTree import OOBTree
+from BTrees.OOBTree import OOBucket
 from persistent import Persistent
 from persistent.list import PersistentList
 from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow, Authenticated, Everyone
@@ -64,7 +64,7 @@ class Counties(Folder):
         source.remove(unit.code)
         unit.county_code = county_code
         target.add(unit.code, unit)
-        ledger.move(source, target, unit.code)
+        ledger.move(source, target, unit)
         return unit
 
 
@@ -78,8 +78,6 @@ class County(Folder):
         # Bumped on every filing in the county (conflict-free); counties made before this
         # attribute existed get theirs from the reporting evolve step.
         self.filing_generation = Length()
-        # (unit code, "yyyy-mm") -> entry of each report (reporting.ledger; evolve step 2).
-        self.ledger = OOBTree()
 
     @property
     def title(self):
@@ -129,6 +127,8 @@ class Unit(Folder):
         self.address = address
         self.phone = phone
         self.url = url
+        # "yyyy-mm" -> the entry of each report (reporting.ledger; reporting evolve step 3).
+        self.ledger = OOBucket()
 
     @property
     def title(self):
@@ -406,7 +406,7 @@ class MonthlyReport(Persistent):
         with this call, in the same transaction (see ``reporting.ledger``)."""
         unit = unit_of(self)
         if unit is not None and unit.__parent__ is not None:
-            ledger.note(unit.__parent__, unit.code, self)
+            ledger.note(unit.__parent__, unit, self)
 
     def _queue_key(self):
         return (self.amendment.requested_at.isoformat(), unit_of(self).code, report_key(self.year, self.month))
