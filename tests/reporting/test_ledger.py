@@ -90,6 +90,15 @@ def test_evolve_step_fills_the_ledger_of_a_database_made_before_it(tree):
     assert ledger.differences(county) == []
 
 
+def test_a_fresh_database_keeps_its_filing_generations_at_zero(tree):
+    """Evolving a county without reports changes nothing a reader would look at again
+    (bench/peak.py checks each county's generation against its filings)."""
+    county = tree["counties"]["65000"]
+    step_2_ledgers(tree, None)
+    step_3_unit_ledgers(tree, None)
+    assert county.filing_generation() == 0 and list(ledger.entries(county)) == []
+
+
 def test_evolve_step_3_moves_the_county_tree_into_the_units_keeping_stamps(tree):
     """A database of the first design: one OOBTree per county keyed (unit, "yyyy-mm")."""
     county = tree["counties"]["65000"]

@@ -169,14 +169,16 @@ def _reports(unit):
 def rebuild(county) -> int:
     """Refill the ledgers of the county's units from their reports (evolve steps, repair);
     returns the count of entries."""
-    count = 0
+    count = cleared = 0
     for unit in county.values():
         bucket = unit_ledger(unit, create=True)
+        cleared += len(bucket)
         bucket.clear()
         for report in _reports(unit):
             bucket[month_key(report.year, report.month)] = entry_of(report)
             count += 1
-    county.filing_generation.change(1)
+    if count or cleared:  # readers look again; a county without reports stays as it was
+        county.filing_generation.change(1)
     return count
 
 
