@@ -35,7 +35,8 @@ def step_3_unit_ledgers(root, registry):
         for unit in county.values():
             bucket = ledger.unit_ledger(unit, create=True)
             for (_code, key), value in old.items((unit.code, ""), (unit.code, "\uffff")):
-                bucket[key] = value
+                if key not in bucket:  # written by this code before the step ran: newer
+                    bucket[key] = value
         del county.ledger
         county.filing_generation.change(1)
 
