@@ -296,7 +296,7 @@ def zeo_client_db(port, blob_dir):
 
     storage = ClientStorage(("127.0.0.1", port), blob_dir=blob_dir, shared_blob_dir=False,
                             server_sync=True, wait_timeout=30)
-    return DB(storage)
+    return DB(storage, cache_size=10000)  # zodburi's default, what the app gets over zeo://
 
 
 def reader(port, blob_dir, snapshot_path, t0):
