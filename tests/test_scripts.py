@@ -145,3 +145,35 @@ def test_import_units_takes_the_level_from_the_file_and_writes_the_missing_list(
     assert "missing  新北市 3" in out and str(report) in out
     assert sorted(line.split("\t")[0] for line in report.read_text("utf-8").splitlines()) == [
         "014701", "014702", "014801"]
+
+
+def test_an_app_started_on_a_database_not_evolved_says_to_run_cgs_init(ini, tmp_path, caplog):
+    """After an upgrade the steps run only with cgs-init; an app started before it says so
+    (and on an evolved or an empty database says nothing)."""
+    import logging
+
+    config = ini()
+    assert init.main([config]) == 0
+    settings = {"zodbconn.uri": f"file://{tmp_path}/Data.fs?blobstorage_dir={tmp_path}/blobs",
+                "cgs.session_secret": "s" * 40}
+
+    def start() -> list[str]:
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="cgs_portal.evolve"):
+            app = main({}, **settings)
+        for db in app.registry._zodb_databases.values():
+            db.close()
+        return [r.getMessage() for r in caplog.records if "cgs-init" in r.getMessage()]
+
+    assert start() == []
+    db = open_db(tmp_path)
+    try:
+        conn = db.open()
+        conn.root()[APP_KEY].evolved["reporting"] = 2  # as before the upgrade to step 3
+        transaction.commit()
+    finally:
+        db.close()
+    warned = start()
+    assert len(warned) == 1 and "reporting 3" in warned[0]
+    settings["zodbconn.uri"] = f"file://{tmp_path}/Empty.fs"
+    assert start() == []

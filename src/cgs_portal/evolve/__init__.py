@@ -134,6 +134,39 @@ def evolve(zodb_root, registry, tm=None) -> list[str]:
     return applied
 
 
+def pending_in(db, registry) -> list[str]:
+    """The labels of the steps a database still needs (read only; [] for an empty one)."""
+    tm = transaction.TransactionManager(explicit=True)
+    tm.begin()
+    conn = db.open(transaction_manager=tm)
+    try:
+        root = conn.root().get(APP_KEY)
+        return [step.label for step in pending(root, registry)] if root is not None else []
+    finally:
+        tm.abort()
+        conn.close()
+
+
+def warn_if_pending(event) -> None:
+    """At start-up: say loudly when the database was not evolved (``cgs-init`` not run after
+    an upgrade). The code of a step's concern assumes its step ran; e.g. before reporting
+    step 3 the reporting rates and statistics read the ledger entries on the units, and an
+    older database still has them in its county trees."""
+    registry = event.app.registry
+    for db in getattr(registry, "_zodb_databases", {}).values():
+        try:
+            labels = pending_in(db, registry)
+        except Exception:  # noqa: BLE001 - a storage not reachable yet: the requests will say so
+            log.exception("could not check the database's evolve steps")
+            continue
+        if labels:
+            log.warning("the database needs `cgs-init` (run it after every upgrade): %d evolve "
+                        "step(s) pending: %s", len(labels), "; ".join(labels))
+
+
 def includeme(config):
+    from pyramid.events import ApplicationCreated
+
     config.add_directive("add_evolution_step", add_evolution_step)
+    config.add_subscriber(warn_if_pending, ApplicationCreated)
     config.include(".portal")
