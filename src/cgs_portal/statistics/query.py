@@ -106,7 +106,25 @@ def _unit_mask(index: StatsIndex, scope: Scope, family: str) -> np.ndarray:
 
 
 def _groups(index: StatsIndex, units: np.ndarray, group: str):
-    """(group id per unit id, -1 outside), labels."""
+    """(group id per unit id, -1 outside; labels), cached per (units_version, group, units).
+
+    A by-unit grouping sorts and labels thousands of units in Python (a few ms a query), so
+    the answer is kept on the index until a unit is added or changed; the gid array is
+    read-only because every query of that scope shares it.
+    """
+    key = (index.units_version, group, units.tobytes())
+    cache = index.__dict__.setdefault("_groups_cache", {})
+    found = cache.get(key)
+    if found is None:
+        if len(cache) > 64:
+            cache.clear()
+        gid, labels = _make_groups(index, units, group)
+        gid.setflags(write=False)
+        found = cache[key] = (gid, labels)
+    return found[0], list(found[1])
+
+
+def _make_groups(index: StatsIndex, units: np.ndarray, group: str):
     gid = np.full(len(units), -1, np.int32)
     chosen = np.flatnonzero(units)
     if group == "none" or not len(chosen):
@@ -218,33 +236,39 @@ class _Frame:
                       self.shared)
 
 
-#: bit position of a power of two ``x`` (< 2**36) by ``x % 37``: 2 is a primitive root mod 37
-_BIT_OF_MOD37 = np.zeros(37, np.int64)
-for _k in range(36):
-    _BIT_OF_MOD37[(1 << _k) % 37] = _k
-
-
 def _expand(masks: np.ndarray, row_of_code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(positions, table row) for every code bit set in ``masks`` that has a row.
 
     Peels the lowest set bit of every non-zero mask per pass: as many passes as the largest
-    number of codes on one row (a few), each over the rows that still have bits left.
+    number of codes on one row (a few), each over the rows that still have bits left. Bits
+    without a row are cleared first, so every peeled bit is a hit; the masks are int32 when
+    every code is below 31 (half the memory traffic). The bit's position is read from the
+    exponent of the power of two as a float32 (exact up to 2**127): ``view(int32) >> 23`` is
+    ``127 + bit``, looked up in a table of the rows shifted by 127.
     """
-    pos = np.flatnonzero(masks)
-    m = masks[pos].astype(np.int64)
+    codes = np.flatnonzero(row_of_code >= 0)
+    if not len(codes):
+        return np.zeros(0, np.int64), np.zeros(0, np.int32)
+    kind = np.int32 if codes.max() < 31 else np.int64
+    valid = kind(sum(1 << int(c) for c in codes))
+    m = masks.astype(kind) & valid
+    pos = np.flatnonzero(m)
+    m = m[pos]
+    row_of_exponent = np.full(256, -1, np.int32)
+    row_of_exponent[127 + codes] = row_of_code[codes]
     out_pos, out_rows = [], []
     while len(m):
         low = m & -m
-        r = row_of_code[_BIT_OF_MOD37[low % 37]]
-        hit = r >= 0
-        out_pos.append(pos[hit])
-        out_rows.append(r[hit])
+        out_pos.append(pos)
+        out_rows.append(row_of_exponent[low.astype(np.float32).view(np.int32) >> 23])
         m ^= low
-        left = m != 0
+        left = np.flatnonzero(m)
+        if len(left) == len(m):
+            continue
         pos, m = pos[left], m[left]
     if not out_pos:
         return np.zeros(0, np.int64), np.zeros(0, np.int32)
-    return np.concatenate(out_pos), np.concatenate(out_rows).astype(np.int32)
+    return np.concatenate(out_pos), np.concatenate(out_rows)
 
 
 def _row_codes(row_codes) -> tuple[np.ndarray, int]:
@@ -353,18 +377,25 @@ def _teacher_frame(index, table, query, units, gid, lo, lut, row_codes):
 def _with_totals(base: np.ndarray, always=(2, 4)) -> np.ndarray:
     """A last 'total' slot (sums) on every axis of more than one leaf, and on the ``always``
     axes (groups and rows: their 合計 line is shown even for one group or row); an axis of
-    one leaf keeps its one slot, which index -1 then reads as its own total."""
+    one leaf keeps its one slot, which index -1 then reads as its own total.
+
+    The totals are filled from the innermost axis outwards, so every sum reads whole rows of
+    the axes after it (contiguous runs, not 20-long strides), and the cube is int32 when its
+    grand total fits (the figures are counts and sums of non-negative numbers, so no cell is
+    larger): half the memory traffic on a by-unit cube of millions of cells.
+    """
     nd = base.ndim
     grow = [n != 1 or axis in always for axis, n in enumerate(base.shape)]
-    out = np.empty(tuple(n + int(g) for n, g in zip(base.shape, grow, strict=True)), np.int64)
+    kind = np.int32 if not base.size or (0 <= base.min() and base.sum() < 2 ** 31) else np.int64
+    out = np.empty(tuple(n + int(g) for n, g in zip(base.shape, grow, strict=True)), kind)
     out[tuple(slice(0, n) for n in base.shape)] = base
-    for axis in range(nd):
+    for axis in reversed(range(nd)):
         if not grow[axis]:
             continue
-        # fill the axis' total slot: full extent on the axes already done, leaves on the others
-        src = tuple(slice(None) if a < axis else slice(0, base.shape[a]) for a in range(nd))
+        # the axis' total slot: full extent on the axes already done, leaves on the others
+        src = tuple(slice(None) if a > axis else slice(0, base.shape[a]) for a in range(nd))
         dst = src[:axis] + (-1,) + src[axis + 1:]
-        out[dst] = out[src].sum(axis=axis)
+        np.sum(out[src], axis=axis, out=out[dst])
     return out
 
 
@@ -381,7 +412,8 @@ def _cube_of(flat: np.ndarray, shape, weights=None) -> np.ndarray:
     ng, np_, nr, nc, ns = shape
     size = ng * np_ * nr * nc * ns
     counts = np.bincount(flat, weights=weights, minlength=size)[:size]
-    return _with_totals(counts.astype(np.int64).reshape(ns, nc, ng, np_, nr)).transpose(_GPRCS)
+    # weight sums come back as float64 (exact: integers below 2**53); _with_totals casts them
+    return _with_totals(counts.reshape(ns, nc, ng, np_, nr)).transpose(_GPRCS)
 
 
 def _cell(shape, g, p, r, c, s) -> np.ndarray:
@@ -609,7 +641,7 @@ def run(index: StatsIndex, query: Query, scope: Scope, threshold: int = 3) -> Re
             block.compare_suppressed = np.zeros(len(block.compare), bool)
         if protect:
             sensitive = (pspec[4] < threshold) & (arr > 0)
-            block.suppressed = suppress.protect(arr, sensitive, group_total, sub_total)
+            block.suppressed = suppress.protect(block.values, sensitive, group_total, sub_total)
             if prev is not None:
                 block.compare_suppressed = (pprev[4][:, -1, -1] < threshold) & (block.compare > 0)
             result.suppressed_cells += int(block.suppressed.sum())
