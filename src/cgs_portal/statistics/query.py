@@ -307,16 +307,19 @@ def _case_frame(index, table, query, units, gid, lo, lut, col_codes, row_codes):
     sel = np.flatnonzero(keep)
     row_of_code, bits = _row_codes(row_codes)
     single = None
+    # int32 masks when every code of the table is below 31 (half the traffic of every later
+    # pass); numpy shifts by the width or more give 0, and the bits above are masked out
+    kind = np.int32 if bits < 2 ** 31 else np.int64
     if table.field == "main" and table.id.upper() == "I":
-        one = np.left_shift(1, st.view("main")[sel].astype(np.int64))
-        sub = st.view("sub")[sel].astype(np.int64)
+        one = np.left_shift(kind(1), st.view("main")[sel].astype(kind))
+        sub = st.view("sub")[sel].astype(kind)
         masks = one if query.category == "main" else sub if query.category == "sub" else one | sub
     elif table.multi:
-        masks = st.view(table.field)[sel].astype(np.int64)
+        masks = st.view(table.field)[sel].astype(kind)
     else:
         single = row_of_code[st.view(table.field)[sel]]
-        masks = np.left_shift(1, st.view(table.field)[sel].astype(np.int64))
-    masks &= bits
+        masks = np.left_shift(kind(1), st.view(table.field)[sel].astype(kind))
+    masks &= kind(bits)
     counted = np.flatnonzero(masks)
     rows = sel[counted]
     masks = masks[counted]
@@ -370,8 +373,8 @@ def _teacher_frame(index, table, query, units, gid, lo, lut, row_codes):
         parts.append((gid[unit[rows]], p_all[rows], staff[rows].astype(np.int64), st.view("teacher")[rows]))
     g, p, code, t = (np.concatenate([x[i] for x in parts]) for i in range(4))
     zeros = np.zeros(len(g), np.int32)
-    return _Frame(g, p, zeros, zeros, None, t, len(index.teachers), np.left_shift(1, code), row_of_code,
-                  row_of_code[code])
+    masks = np.left_shift(1, code.astype(np.int32) if code.max(initial=0) < 31 else code)
+    return _Frame(g, p, zeros, zeros, None, t, len(index.teachers), masks, row_of_code, row_of_code[code])
 
 
 def _with_totals(base: np.ndarray, always=(2, 4)) -> np.ndarray:
@@ -443,7 +446,7 @@ def _persons(frame: _Frame, shape) -> np.ndarray:
     n_ent = max(frame.n_entities, 1)
     kind = np.int32 if np_ * n_ent < 2 ** 31 else np.int64  # half the memory traffic when it fits
     pe = frame.p.astype(kind) * kind(n_ent) + frame.entity  # (period, entity)
-    masks = np.zeros(np_ * n_ent, np.int64)
+    masks = np.zeros(np_ * n_ent, frame.masks.dtype)  # int32 when every code is below 31
     np.bitwise_or.at(masks, pe, frame.masks)
     best = np.zeros(np_ * n_ent, np.int16)
     if nc * ns > 1:
@@ -451,7 +454,8 @@ def _persons(frame: _Frame, shape) -> np.ndarray:
     group_of = np.zeros(n_ent, np.int32)
     group_of[frame.entity] = frame.g  # an entity belongs to one unit, so to one group
     present = np.flatnonzero(masks)
-    g, p, cs = group_of[present % n_ent], present // n_ent, best[present]
+    p = present // n_ent
+    g, cs = group_of[present - p * n_ent], best[present]
     pos, r = _expand(masks[present], frame.row_of_code)
     out = _cube_of(_cell(shape, g[pos], p[pos], r, cs[pos] // ns, cs[pos] % ns), shape)
     # the R total: each entity once per period, in its column
