@@ -379,7 +379,7 @@ def _teacher_frame(index, table, query, units, gid, lo, lut, row_codes):
     return _Frame(g, p, zeros, zeros, None, t, len(index.teachers), masks, row_of_code, row_of_code[code])
 
 
-def _with_totals(base: np.ndarray, always=(2, 4)) -> np.ndarray:
+def _with_totals(base: np.ndarray, always=(2, 4), fits: bool | None = None) -> np.ndarray:
     """A last 'total' slot (sums) on every axis of more than one leaf, and on the ``always``
     axes (groups and rows: their 合計 line is shown even for one group or row); an axis of
     one leaf keeps its one slot, which index -1 then reads as its own total.
@@ -387,11 +387,14 @@ def _with_totals(base: np.ndarray, always=(2, 4)) -> np.ndarray:
     The totals are filled from the innermost axis outwards, so every sum reads whole rows of
     the axes after it (contiguous runs, not 20-long strides), and the cube is int32 when its
     grand total fits (the figures are counts and sums of non-negative numbers, so no cell is
-    larger): half the memory traffic on a by-unit cube of millions of cells.
+    larger): half the memory traffic on a by-unit cube of millions of cells. ``fits`` says
+    so when the caller knows it (a count of n rows sums to n), sparing two passes.
     """
     nd = base.ndim
     grow = [n != 1 or axis in always for axis, n in enumerate(base.shape)]
-    kind = np.int32 if not base.size or (0 <= base.min() and base.sum() < 2 ** 31) else np.int64
+    if fits is None:
+        fits = not base.size or (0 <= base.min() and base.sum() < 2 ** 31)
+    kind = np.int32 if fits else np.int64
     out = np.empty(tuple(n + int(g) for n, g in zip(base.shape, grow, strict=True)), kind)
     out[tuple(slice(0, n) for n in base.shape)] = base
     for axis in reversed(range(nd)):
@@ -417,8 +420,13 @@ def _cube_of(flat: np.ndarray, shape, weights=None) -> np.ndarray:
     ng, np_, nr, nc, ns = shape
     size = ng * np_ * nr * nc * ns
     counts = np.bincount(flat, weights=weights, minlength=size)[:size]
-    # weight sums come back as float64 (exact: integers below 2**53); _with_totals casts them
-    return _with_totals(counts.reshape(ns, nc, ng, np_, nr)).transpose(_GPRCS)
+    # weight sums come back as float64 (exact: integers below 2**53); _with_totals casts them.
+    # Every cell number is below ``size``, so the cube adds up to the rows (or weights) counted.
+    if weights is None:
+        fits = len(flat) < 2 ** 31
+    else:
+        fits = not len(weights) or (0 <= weights.min() and weights.sum() < 2 ** 31)
+    return _with_totals(counts.reshape(ns, nc, ng, np_, nr), fits=bool(fits)).transpose(_GPRCS)
 
 
 def _cell(shape, g, p, r, c, s) -> np.ndarray:
