@@ -84,3 +84,41 @@ def test_persons_counts_what_a_naive_loop_counts(rng):
         assert out[gi, pi, -1, -1, -1] == len({e for (g2, p2, _cs), es in totals.items()
                                                if (g2, p2) == (gi, pi) for e in es})
     assert out[-1, 0, -1, -1, -1] == sum(len(es) for (_g, p2, _cs), es in totals.items() if p2 == 0)
+
+
+def test_expand_handles_codes_above_30_and_ignores_bits_without_a_row(rng):
+    masks = rng.integers(0, 1 << 36, 300).astype(np.int64)
+    codes = [0, 5, 30, 31, 35]
+    pos, rows = Q._expand(masks, Q._code_lut(codes, 64))
+    got = sorted(zip(pos.tolist(), rows.tolist(), strict=True))
+    want = sorted((i, j) for i, m in enumerate(masks.tolist()) for j, c in enumerate(codes) if m >> c & 1)
+    assert got == want
+    assert Q._expand(masks, Q._code_lut([], 64))[0].size == 0
+
+
+def test_with_totals_is_int32_only_when_the_grand_total_fits():
+    small = Q._with_totals(np.ones((2, 1, 3, 1, 4), np.int64))
+    assert small.dtype == np.int32 and small[-1, 0, -1, 0, -1] == 24
+    big = Q._with_totals(np.full((2, 1, 1, 1, 2), 2 ** 30, np.int64))
+    assert big.dtype == np.int64 and big[-1, 0, -1, 0, -1] == 2 ** 32
+    weights = Q._with_totals(np.array([1.0, 2.0]).reshape(1, 1, 1, 1, 2))
+    assert weights.dtype == np.int32 and weights.ravel().tolist() == [1, 2, 3, 1, 2, 3]
+
+
+def test_groups_are_cached_until_a_unit_changes():
+    import datetime as dt
+
+    from cgs_portal.statistics.index import StatsIndex
+
+    index = StatsIndex()
+    index.set_unit("000002", "乙國小", "65000", "國小", "A", dt.date(2020, 8, 1))
+    index.set_unit("000001", "甲國小", "65000", "國小", "A", dt.date(2020, 8, 1))
+    units = np.ones(2, bool)
+    gid, labels = Q._groups(index, units, "unit")
+    assert labels == ["000001 甲國小", "000002 乙國小"] and gid.tolist() == [1, 0]
+    labels.append("changed by a caller")
+    again, labels2 = Q._groups(index, units, "unit")
+    assert again is gid and labels2 == ["000001 甲國小", "000002 乙國小"]
+    assert not gid.flags.writeable
+    index.set_unit("000001", "甲國小改名", "65000", "國小", "A", dt.date(2020, 8, 1))
+    assert Q._groups(index, units, "unit")[1][0] == "000001 甲國小改名"
