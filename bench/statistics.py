@@ -301,9 +301,10 @@ def zeo_client_db(port, blob_dir):
 
 def reader(port, blob_dir, snapshot_path, t0):
     """The second process: cold start from the snapshot, then answer 'check' lines."""
-    from cgs_portal.statistics import feed, snapshot
+    from cgs_portal.statistics import feed, memory, snapshot
     from cgs_portal.statistics.query import Query, Scope, run
 
+    memory.keep_freed_memory()  # as the app's start-up does
     # the portal's code is loaded (pserve imports it before serving): from here on, what a
     # start-up costs — connecting to ZEO, loading the snapshot, the first refresh and answer
     t_imported = time.time()

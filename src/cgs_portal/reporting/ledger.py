@@ -107,12 +107,13 @@ def entry(county, unit_code: str, year: int, month: int) -> Entry | None:
     return None if value is None else read(value)
 
 
-def entries(county, unit_code: str | None = None):
-    """``((unit_code, year, month), Entry)`` for the county, or one unit of it, in key order."""
-    if unit_code:
+def entries(county, unit_code: str | None = None, units=None):
+    """``((unit_code, year, month), Entry)`` for the county, or one unit of it, in key order
+    (``units``: the county's units when the caller has already listed them)."""
+    if units is None and unit_code:
         unit = county.get(unit_code)
         units = [unit] if unit is not None else []
-    else:
+    elif units is None:
         units = county.values()
     for unit in units:
         bucket = unit_ledger(unit)

@@ -228,11 +228,12 @@ class _Frame:
                                     else _expand(self.masks, self.row_of_code))
         return self.shared["pairs"]
 
-    def shaped(self, monthly: bool, one_column: bool) -> _Frame:
-        """The same rows with every month in one period and/or every column in one."""
+    def shaped(self, monthly: bool, one_column: bool, one_sex: bool = False) -> _Frame:
+        """The same rows with every month in one period, every column in one and/or both
+        sexes in one sub-column."""
         zeros = np.zeros(len(self.g), np.int32)
-        return _Frame(self.g, self.p if monthly else zeros, zeros if one_column else self.c, self.s,
-                      self.w, self.entity, self.n_entities, self.masks, self.row_of_code, self.single,
+        return _Frame(self.g, self.p if monthly else zeros, zeros if one_column else self.c,
+                      zeros if one_sex else self.s, self.w, self.entity, self.n_entities, self.masks, self.row_of_code, self.single,
                       self.shared)
 
 
@@ -528,7 +529,9 @@ def cube(index: StatsIndex, table: TableDef, query: Query, scope: Scope, measure
                  if not (table.source == "teachers" and query.staff and c not in query.staff)]
     ng, np_ = len(group_labels), (len(months) if monthly else 1)
     nr, nc = len(row_codes), len(col_codes)
-    ns = 2 if table.sex else 1
+    # the 男 / 女 split only when the table shows both with their 計: a query of one sex
+    # already selected its rows, and 總計 is the sum, so one sub-column (half the cube)
+    ns = 2 if table.sex and query.sex == "all" else 1
     shape = (ng, np_, nr, nc, ns)
     meta = {"groups": group_labels, "rows": [dict(table.row_codes)[c] for c in row_codes],
             "cols": col_labels, "count": 0}
@@ -554,7 +557,7 @@ def cube(index: StatsIndex, table: TableDef, query: Query, scope: Scope, measure
     if one_column:
         nc = 1
         shape = (ng, np_, nr, nc, ns)
-    shaped = frame.shaped(monthly, one_column)
+    shaped = frame.shaped(monthly, one_column, ns == 1)
     if table.source == "teachers" and measure == VISITS:
         # teacher-months: distinct teachers of each month, summed over the months
         per_month = cube(index, table, query, scope, PERSONS, months, True, memo)[0]
@@ -574,15 +577,11 @@ def cube(index: StatsIndex, table: TableDef, query: Query, scope: Scope, measure
 # -- layout ---------------------------------------------------------------------------------------
 
 def _sub_slots(table: TableDef, query: Query):
-    if not table.sex:
-        return slice(-1, None), ["計"], False
-    if query.sex == "all":
+    """The sub-columns shown; the cube has the 男 / 女 slots only for sex 'all' (see ``cube``)."""
+    if table.sex and query.sex == "all":
         return slice(None), ["男", "女", "計"], True
-    if query.sex == "male":
-        return slice(0, 1), ["男"], False
-    if query.sex == "female":
-        return slice(1, 2), ["女"], False
-    return slice(-1, None), ["計"], False
+    label = {"male": "男", "female": "女"}.get(query.sex, "計") if table.sex else "計"
+    return slice(-1, None), [label], False
 
 
 def _axis(labels, total_label=TOTAL):

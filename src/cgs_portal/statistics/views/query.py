@@ -24,7 +24,7 @@ from ...resources import PortalRoot
 from ...resources.root import get_app_root
 from ...security import Perm
 from ...workbook import codes as C
-from .. import feed, paging, snapshot, xlsx
+from .. import feed, memory, paging, snapshot, xlsx
 from ..query import Scope, summary_text
 from ..schemas import PAGE_PARAM, PAGES, page_number, parse, query_params
 from ..tables import CATEGORY_MODES, GROUPS, LAYOUTS, MEASURES, SEX_OPTIONS, TABLES
@@ -106,6 +106,8 @@ def on_start(event):
     """At start-up: every database of the app gets its index (never in tests)."""
     registry = event.app.registry
     settings = registry.settings
+    if asbool(settings.get("cgs.stats_keep_freed_memory", True)):
+        memory.keep_freed_memory()  # the query temporaries stay in the heap (statistics.memory)
     if asbool(settings.get("cgs.testing", False)) or not asbool(settings.get("cgs.stats_prebuild", True)):
         return
     for db in getattr(registry, "_zodb_databases", {}).values():
