@@ -86,6 +86,24 @@ def test_persons_counts_what_a_naive_loop_counts(rng):
     assert out[-1, 0, -1, -1, -1] == sum(len(es) for (_g, p2, _cs), es in totals.items() if p2 == 0)
 
 
+def test_persons_merged_from_the_monthly_state_is_the_cube_of_one_period(rng):
+    n, n_ent = 800, 150
+    shape = (3, 4, 5, 3, 2)
+    entity = rng.integers(0, n_ent, n).astype(np.int32)
+    g = rng.integers(0, shape[0], n_ent)[entity].astype(np.int32)
+    p, c, s = (rng.integers(0, shape[k], n).astype(np.int32) for k in (1, 3, 4))
+    masks = rng.integers(0, 1 << shape[2], n).astype(np.int32)
+    lut = Q._code_lut(range(shape[2]), 64)
+    frame = Q._Frame(g, p, c, s, None, entity, n_ent, masks, lut)
+    monthly, merged = Q._persons(frame, shape, merged=True)
+    assert np.array_equal(monthly, Q._persons(frame, shape))
+    one = Q._Frame(g, np.zeros(n, np.int32), c, s, None, entity, n_ent, masks, lut)
+    expected = Q._persons(one, (shape[0], 1) + shape[2:])
+    assert np.array_equal(merged, expected)
+    # a student in two months counts once in the merged period, not in their sum
+    assert merged[-1, 0, -1, -1, -1] < monthly[-1, :-1, -1, -1, -1].sum()
+
+
 def test_expand_handles_codes_above_30_and_ignores_bits_without_a_row(rng):
     masks = rng.integers(0, 1 << 36, 300).astype(np.int64)
     codes = [0, 5, 30, 31, 35]

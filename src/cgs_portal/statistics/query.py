@@ -450,12 +450,15 @@ def _visits(frame: _Frame, shape) -> np.ndarray:
     return _cube_of(_cell(shape, g, p, r, c, s), shape, w)
 
 
-def _persons(frame: _Frame, shape) -> np.ndarray:
+def _persons(frame: _Frame, shape, merged: bool = False):
     """Distinct entities per cell; totals over R (and the grand total) distinct, others summed.
 
     Per (period, entity): the OR of its rows' code masks (the table rows it counts under)
     and its column, the largest (grade, sex) of its rows there (``ufunc.at``: no sort). Then
-    each entity is one row of a much shorter frame, expanded and counted once.
+    each entity is one row of a much shorter frame, expanded and counted once. ``merged``
+    (a monthly layout): also the cube of every month in one period, from the same
+    per-(period, entity) state (the OR and the largest over the periods), so the rows are
+    not gathered a second time; returns (monthly cube, merged cube) then.
     """
     ng, np_, nr, nc, ns = shape
     n_ent = max(frame.n_entities, 1)
@@ -468,10 +471,23 @@ def _persons(frame: _Frame, shape) -> np.ndarray:
         np.maximum.at(best, pe, (frame.c * ns + frame.s).astype(np.int16))
     group_of = np.zeros(n_ent, np.int32)
     group_of[frame.entity] = frame.g  # an entity belongs to one unit, so to one group
+    out = _entity_cube(masks, best, group_of, frame.row_of_code, shape)
+    if not merged:
+        return out
+    one = (ng, 1, nr, nc, ns)
+    whole = _entity_cube(np.bitwise_or.reduce(masks.reshape(np_, n_ent), axis=0),
+                         best.reshape(np_, n_ent).max(axis=0), group_of, frame.row_of_code, one)
+    return out, whole
+
+
+def _entity_cube(masks, best, group_of, row_of_code, shape) -> np.ndarray:
+    """The 人數 cube of per-(period, entity) code masks and (column, sex) slots."""
+    ng, np_, nr, nc, ns = shape
+    n_ent = len(group_of)
     present = np.flatnonzero(masks)
     p = present // n_ent
     g, cs = np.take(group_of, present - p * n_ent), np.take(best, present)
-    pos, r = _expand(np.take(masks, present), frame.row_of_code)
+    pos, r = _expand(np.take(masks, present), row_of_code)
     cs_pos = np.take(cs, pos)
     out = _cube_of(_cell(shape, np.take(g, pos), np.take(p, pos), r, cs_pos // ns, cs_pos % ns), shape)
     # the R total: each entity once per period, in its column
@@ -566,10 +582,11 @@ def cube(index: StatsIndex, table: TableDef, query: Query, scope: Scope, measure
         data = np.concatenate([data, data.sum(axis=1, keepdims=True)], axis=1)
         return data, meta
     if measure == PERSONS and frame.entity is not None:
-        data = _persons(shaped, shape)
         if monthly and np_ > 1:
-            merged = cube(index, table, query, scope, PERSONS, months, False, memo)[0]
+            data, merged = _persons(shaped, shape, merged=True)
             data[:, -1] = merged[:, 0]
+        else:
+            data = _persons(shaped, shape)
         return data, meta
     return _visits(shaped, shape), meta
 
