@@ -138,3 +138,16 @@ def test_other_scopes_see_nothing_of_a_unit_outside_them():
     result = run(small_index(), Query("I", "visits", MONTHS), Scope("county", "63000"))
     assert result.empty
     assert int(result.blocks[0].values.sum()) == 0
+
+
+def test_the_chart_draws_the_table_figures_and_names_the_measure():
+    result = run(small_index(), Query("I", "persons", MONTHS), UNIT)
+    chart = result.chart()
+    assert chart["type"] == "bar" and chart["stacked"] is True
+    assert chart["title"] == "表I 學校輔導議題人次（人數）"
+    block = result.blocks[0]
+    male = chart["datasets"][0]
+    assert male["label"] == "男"
+    j, k = len(block.groups) - 1, block.subs.index("男")
+    assert male["data"] == [int(block.values[i, j, k]) for i in range(len(block.rows) - 1)]
+    assert run(small_index(), Query("I", "visits", MONTHS), UNIT).chart()["title"].endswith("（人次）")

@@ -157,6 +157,7 @@ def test_the_services_page_and_its_targets(testapp, data):
     ({"year": "9" * 400}, "年超出範圍"),
     ({"year": "1e309"}, "年格式不正確"),
     ({"table": "i"}, "不適用於您的單位"),
+    ({"year": "114"}, "所選的月份尚未到來，還沒有資料：請選擇 113年10月（含）以前的月份"),
 ])
 def test_forged_filters_get_a_clear_message(testapp, data, params, message):
     login(testapp, data["unit"])
@@ -165,6 +166,23 @@ def test_forged_filters_get_a_clear_message(testapp, data, params, message):
     assert page.html.select_one("#download") is None
     response = testapp.get("/stats-download", {**RUN, **params})
     assert response.content_type == "text/html"
+
+
+def test_an_academic_year_in_progress_stops_at_this_month(testapp, data):
+    # 2024-10-03: 113學年度 so far is Aug–Oct; Nov–Jul are left out and the page says so
+    login(testapp, data["unit"])
+    page = testapp.get("/stats-cases", {"run": "1", "period": "ay", "ay": "113", "layout": "monthly"})
+    months = [th.get_text(strip=True) for th in page.html.select("#stats-table-0 thead th[scope=colgroup]")]
+    assert months == ["113年8月", "113年9月", "113年10月", "合計"]
+    assert page.html.select_one("#period-note").get_text(strip=True) == "尚未到來的月份不列入查詢：113年11月起共 9 個月。"
+    assert row_total(page, "合計") == "8"
+    download = testapp.get(page.html.select_one("#download")["href"])
+    sheet = openpyxl.load_workbook(io.BytesIO(download.body)).worksheets[0]
+    assert "113年11月" not in {c.value for row in sheet.iter_rows() for c in row}
+    # a past academic year is whole, with no note (and no data here)
+    page = testapp.get("/stats-cases", {"run": "1", "period": "ay", "ay": "112", "layout": "monthly"})
+    assert page.html.select_one("#period-note") is None
+    assert page.html.select_one("#stats-empty") is not None
 
 
 def test_an_empty_result_says_so(testapp, data):
@@ -238,7 +256,8 @@ def test_the_records_landing_for_a_county_has_no_row_level_records(testapp, data
     assert ids == {"link-stats-cases", "link-stats-services"}
 
 
-def test_a_new_filing_shows_at_once(testapp, data, filed):
+def test_a_new_filing_shows_at_once(testapp, data, filed, clock):
+    clock.set_now("2024-12-03T09:00:00")  # November is being filed
     login(testapp, data["unit"])
     assert query(testapp, month="11").html.select_one("#stats-empty") is not None
     filed("013601", 2024, 11, OCT, ())

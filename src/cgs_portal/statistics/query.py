@@ -24,7 +24,7 @@ from ..workbook import codes as C
 from ..workbook.levels import LEVEL_GRADES, LEVELS
 from . import suppress
 from .index import NOT_FILED, StatsIndex, year_month, ym_of
-from .tables import PERSONS, TABLES, VISITS, TableDef
+from .tables import MEASURES, PERSONS, TABLES, VISITS, TableDef
 
 TOTAL = "合計"
 
@@ -701,13 +701,18 @@ def chart_data(result: Result) -> dict:
         datasets = [{"label": leaf_rows[i], "data": [block.cell(i, j, k) for j in range(len(leaf_groups))]}
                     for i in top]
         return {"type": "line", "labels": leaf_groups, "datasets": datasets, "stacked": False,
-                "title": result.table.label}
+                "title": _chart_title(result)}
     j = len(block.groups) - 1
     leaf_subs = [k for k, label in enumerate(block.subs) if label in ("男", "女")] or [len(block.subs) - 1]
     datasets = [{"label": block.subs[k] or "計", "data": [block.cell(i, j, k) for i in range(len(leaf_rows))]}
                 for k in leaf_subs]
     return {"type": "bar", "labels": leaf_rows, "datasets": datasets, "stacked": len(leaf_subs) > 1,
-            "title": result.table.label}
+            "title": _chart_title(result)}
+
+
+def _chart_title(result: Result) -> str:
+    """The table's name and its measure, as the heading above the chart says."""
+    return f"{result.table.label}（{MEASURES[result.measure]}）"
 
 
 def summary_text(result: Result) -> str:

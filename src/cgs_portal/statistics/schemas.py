@@ -105,6 +105,20 @@ def months_of(choices: dict) -> list:
     return sorted({(calendar.ad_year(y), m) for y in choices["year"] for m in choices["month"]})
 
 
+def months_after_today(months, today) -> list:
+    """The chosen months that have not begun yet (no unit can have filed them): a 學年度 in
+    progress stops at this month, and they are left out of the query."""
+    return [m for m in months if m > (today.year, today.month)]
+
+
+def period_note(choices: dict, today) -> str:
+    """What the page says when some chosen months were left out as not yet begun."""
+    later = months_after_today(months_of(choices), today)
+    if not later:
+        return ""
+    return f"尚未到來的月份不列入查詢：{calendar.roc_month_label(*later[0])}起共 {len(later)} 個月。"
+
+
 def parse(params, page: str, today, family: str | None = None):
     """(Query or None, choices for the form, error messages)."""
     schema = StatsQuery(page)
@@ -120,7 +134,11 @@ def parse(params, page: str, today, family: str | None = None):
     choices.update({k: (tuple(v) if isinstance(v, list) else v) for k, v in values.items()
                     if k in given})
     months = months_of(choices)
-    if not months:
+    later = months_after_today(months, today)
+    if months and len(later) == len(months):
+        errors.append(f"所選的月份尚未到來，還沒有資料：請選擇 {calendar.roc_month_label(today.year, today.month)}（含）以前的月份。")
+    months = [m for m in months if m not in later]
+    if not months and not errors:
         errors.append("請選擇時間區間：年與月，或學年度。")
     elif len(months) > MAX_MONTHS:
         errors.append(f"時間區間最多 {MAX_MONTHS} 個月，目前選了 {len(months)} 個月，請縮小範圍。")

@@ -26,7 +26,7 @@ from ...security import Perm
 from ...workbook import codes as C
 from .. import feed, memory, paging, snapshot, xlsx
 from ..query import Scope, summary_text
-from ..schemas import PAGE_PARAM, PAGES, page_number, parse, query_params
+from ..schemas import PAGE_PARAM, PAGES, page_number, parse, period_note, query_params
 from ..tables import CATEGORY_MODES, GROUPS, LAYOUTS, MEASURES, SEX_OPTIONS, TABLES
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -130,7 +130,8 @@ def answer(request, page: str, download: bool = False):
         return None
     query, choices, errors = parse(request.GET, page, request.clock.today(), family)
     out = {"scope": scope, "family": family, "choices": choices, "errors": errors, "query": query,
-           "result": None, "preparing": False, "page": page}
+           "result": None, "preparing": False, "page": page,
+           "period_note": period_note(choices, request.clock.today()) if query is not None else ""}
     if query is None or not (download or "run" in request.GET):
         return out
     index = current_index(request)
