@@ -105,15 +105,27 @@ def months_of(choices: dict) -> list:
     return sorted({(calendar.ad_year(y), m) for y in choices["year"] for m in choices["month"]})
 
 
-def months_after_today(months, today) -> list:
-    """The chosen months that have not begun yet (no unit can have filed them): a 學年度 in
-    progress stops at this month, and they are left out of the query."""
-    return [m for m in months if m > (today.year, today.month)]
+def latest_month(today, table: str = "") -> tuple[int, int]:
+    """The last (year, month) any unit can have filed by ``today``: this month (a month may be
+    filed early, from the 11th of the month itself, ``calendar.FilingWindow``). For the
+    filing states (表IX / 表ix) the month whose filing has opened, so no unit counts as
+    未填報 for a month nobody could file yet."""
+    this = (today.year, today.month)
+    if table in TABLES and TABLES[table].source == "status" and calendar.FilingWindow(*this).opens > today:
+        return calendar.previous_month(*this)
+    return this
+
+
+def months_after_today(months, today, table: str = "") -> list:
+    """The chosen months after ``latest_month``: left out of the query (a 學年度 in progress
+    stops there)."""
+    last = latest_month(today, table)
+    return [m for m in months if m > last]
 
 
 def period_note(choices: dict, today) -> str:
     """What the page says when some chosen months were left out as not yet begun."""
-    later = months_after_today(months_of(choices), today)
+    later = months_after_today(months_of(choices), today, choices["table"])
     if not later:
         return ""
     return f"尚未到來的月份不列入查詢：{calendar.roc_month_label(*later[0])}起共 {len(later)} 個月。"
@@ -134,9 +146,10 @@ def parse(params, page: str, today, family: str | None = None):
     choices.update({k: (tuple(v) if isinstance(v, list) else v) for k, v in values.items()
                     if k in given})
     months = months_of(choices)
-    later = months_after_today(months, today)
+    later = months_after_today(months, today, choices["table"])
     if months and len(later) == len(months):
-        errors.append(f"所選的月份尚未到來，還沒有資料：請選擇 {calendar.roc_month_label(today.year, today.month)}（含）以前的月份。")
+        last = calendar.roc_month_label(*latest_month(today, choices["table"]))
+        errors.append(f"所選的月份尚未到來，還沒有資料：請選擇 {last}（含）以前的月份。")
     months = [m for m in months if m not in later]
     if not months and not errors:
         errors.append("請選擇時間區間：年與月，或學年度。")
