@@ -339,6 +339,20 @@ def reader(port, blob_dir, snapshot_path, t0):
     db.close()
 
 
+def start_reader(port, blob_dir, snapshot_path):
+    """A cold reader process (``reader``): (the process, its first line)."""
+    t0 = time.time()
+    child = subprocess.Popen([sys.executable, __file__, "--reader", str(port), blob_dir, snapshot_path, str(t0)],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    return child, json.loads(child.stdout.readline())
+
+
+def stop_reader(child):
+    child.stdin.write(json.dumps({"stop": True}) + "\n")
+    child.stdin.flush()
+    child.wait(30)
+
+
 def stale_bench(tmp, data_fs, blobs, snapshot_path, months, refilings):
     from cgs_portal.statistics.query import Query, Scope, run  # noqa: F401
 
@@ -356,11 +370,7 @@ def stale_bench(tmp, data_fs, blobs, snapshot_path, months, refilings):
                 break
             except OSError:
                 time.sleep(0.1)
-        t0 = time.time()
-        child = subprocess.Popen([sys.executable, __file__, "--reader", str(port), f"{tmp}/blobcache-r",
-                                  snapshot_path, str(t0)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                 text=True)
-        hello = json.loads(child.stdout.readline())
+        child, hello = start_reader(port, f"{tmp}/blobcache-r", snapshot_path)
         emit("cold_start_first_answer_s", hello["first_answer_s"], "s")
         emit("cold_start_first_answer_after_imports_s", hello["after_imports_s"], "s")
         emit("cold_start_loaded_snapshot", int(hello["loaded"]), "bool")
@@ -371,7 +381,7 @@ def stale_bench(tmp, data_fs, blobs, snapshot_path, months, refilings):
         tm = transaction.TransactionManager(explicit=True)
         conn = db.open(transaction_manager=tm)
         rng = random.Random(5)
-        stale, apply_ms = 0, []
+        stale, apply_ms, seen_units = 0, [], set()
         month = months[-1]
         tm.begin()
         codes = [(c.code, u.code) for c in conn.root()["cgs_portal"]["counties"].values() for u in c.values()
@@ -379,6 +389,7 @@ def stale_bench(tmp, data_fs, blobs, snapshot_path, months, refilings):
         tm.abort()
         for i in range(refilings):
             county_code, unit_code = rng.choice(codes)
+            seen_units.add((county_code, unit_code))
             tm.begin()
             root = conn.root()["cgs_portal"]
             unit = root["counties"][county_code][unit_code]
@@ -408,9 +419,14 @@ def stale_bench(tmp, data_fs, blobs, snapshot_path, months, refilings):
             stale += int(reply["total"] != expected)
         emit("stale_after_filing_count", stale, f"of_{refilings}")
         emit("reader_answer_after_filing_p95_ms", p(apply_ms, 95), "ms")
-        child.stdin.write(json.dumps({"stop": True}) + "\n")
-        child.stdin.flush()
-        child.wait(30)
+        stop_reader(child)
+        # a restart whose snapshot is older than those filings (written before them): the
+        # first answer waits for the catch-up of every county they touched
+        touched = len({c for c, _u in seen_units})
+        child, hello = start_reader(port, f"{tmp}/blobcache-r2", snapshot_path)
+        emit("cold_start_stale_snapshot_first_answer_after_imports_s", hello["after_imports_s"], "s")
+        emit("cold_start_stale_snapshot_counties_changed", touched, "counties")
+        stop_reader(child)
         conn.close()
         db.close()
     finally:
