@@ -157,7 +157,7 @@ def test_the_services_page_and_its_targets(testapp, data):
     ({"year": "9" * 400}, "年超出範圍"),
     ({"year": "1e309"}, "年格式不正確"),
     ({"table": "i"}, "不適用於您的單位"),
-    ({"year": "114"}, "所選的月份尚未到來，還沒有資料：請選擇 113年10月（含）以前的月份"),
+    ({"year": "114"}, "所選的月份尚未開放填報，還沒有資料：請選擇 113年10月（含）以前的月份"),
 ])
 def test_forged_filters_get_a_clear_message(testapp, data, params, message):
     login(testapp, data["unit"])
@@ -174,7 +174,7 @@ def test_an_academic_year_in_progress_stops_at_this_month(testapp, data):
     page = testapp.get("/stats-cases", {"run": "1", "period": "ay", "ay": "113", "layout": "monthly"})
     months = [th.get_text(strip=True) for th in page.html.select("#stats-table-0 thead th[scope=colgroup]")]
     assert months == ["113年8月", "113年9月", "113年10月", "合計"]
-    assert page.html.select_one("#period-note").get_text(strip=True) == "尚未到來的月份不列入查詢：113年11月起共 9 個月。"
+    assert page.html.select_one("#period-note").get_text(strip=True) == "尚未開放填報的月份不列入查詢：113年11月起共 9 個月。"
     assert row_total(page, "合計") == "8"
     download = testapp.get(page.html.select_one("#download")["href"])
     sheet = openpyxl.load_workbook(io.BytesIO(download.body)).worksheets[0]

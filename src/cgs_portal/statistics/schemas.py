@@ -116,7 +116,7 @@ def latest_month(today, table: str = "") -> tuple[int, int]:
     return this
 
 
-def months_after_today(months, today, table: str = "") -> list:
+def months_not_yet_fileable(months, today, table: str = "") -> list:
     """The chosen months after ``latest_month``: left out of the query (a 學年度 in progress
     stops there)."""
     last = latest_month(today, table)
@@ -124,11 +124,11 @@ def months_after_today(months, today, table: str = "") -> list:
 
 
 def period_note(choices: dict, today) -> str:
-    """What the page says when some chosen months were left out as not yet begun."""
-    later = months_after_today(months_of(choices), today, choices["table"])
+    """What the page says when some chosen months were left out (not yet open for filing)."""
+    later = months_not_yet_fileable(months_of(choices), today, choices["table"])
     if not later:
         return ""
-    return f"尚未到來的月份不列入查詢：{calendar.roc_month_label(*later[0])}起共 {len(later)} 個月。"
+    return f"尚未開放填報的月份不列入查詢：{calendar.roc_month_label(*later[0])}起共 {len(later)} 個月。"
 
 
 def parse(params, page: str, today, family: str | None = None):
@@ -146,10 +146,10 @@ def parse(params, page: str, today, family: str | None = None):
     choices.update({k: (tuple(v) if isinstance(v, list) else v) for k, v in values.items()
                     if k in given})
     months = months_of(choices)
-    later = months_after_today(months, today, choices["table"])
+    later = months_not_yet_fileable(months, today, choices["table"])
     if months and len(later) == len(months):
         last = calendar.roc_month_label(*latest_month(today, choices["table"]))
-        errors.append(f"所選的月份尚未到來，還沒有資料：請選擇 {last}（含）以前的月份。")
+        errors.append(f"所選的月份尚未開放填報，還沒有資料：請選擇 {last}（含）以前的月份。")
     months = [m for m in months if m not in later]
     if not months and not errors:
         errors.append("請選擇時間區間：年與月，或學年度。")
