@@ -70,6 +70,7 @@ def _meta(holder) -> dict:
                   for u in index.unit_info],
         "generations": index.generations,
         "county_sizes": holder.county_sizes,
+        "unit_changes": holder.unit_changes,
     }
 
 
@@ -174,6 +175,8 @@ def load_into(holder, path: str) -> bool:
         index.status = Later(lambda: {(uid, ym): st for uid, ym, st in status.tolist()})
         index.generations = dict(meta["generations"])
         holder.county_sizes = dict(meta["county_sizes"])
+        # a snapshot of before the per-unit counts: each changed county is walked whole once
+        holder.unit_changes = {code: dict(counts) for code, counts in meta.get("unit_changes", {}).items()}
         county_of = [u.county for u in index.unit_info]
 
         def county_keys():
