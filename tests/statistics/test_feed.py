@@ -239,3 +239,18 @@ def test_a_county_without_change_counts_is_walked_whole(portal, world, monkeypat
         assert feed.refresh(holder, root) == 1
     assert read == [["013601"]]  # from then on, only what changed
     assert total(holder.index, months=((2024, 9), (2024, 10)), scope=Scope("county", "65000")) == 14
+
+
+def test_a_snapshot_of_an_empty_index_loads_and_catches_up(portal, world, tmp_path):
+    path = str(tmp_path / "stats.npz")
+    holder = feed.Holder()
+    with portal() as root:
+        feed.refresh(holder, root)  # nothing filed yet
+    snapshot.save(holder, path)
+    with portal() as root:
+        file_rows(root, "013601", 2024, 9, SEP, SEP_SERVICES)
+    cold = feed.Holder()
+    assert snapshot.load_into(cold, path)
+    with portal() as root:
+        assert feed.refresh(cold, root) == 1
+    assert total(cold.index) == 6
