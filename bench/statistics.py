@@ -481,6 +481,15 @@ def main():
         db = app.registry._zodb_databases[""]
         if args.reuse and os.path.exists(f"{tmp}/filled"):
             emit("fill_year_s", "reused", "-")
+            from cgs_portal.evolve import evolve  # what cgs-init does after an upgrade
+
+            tm = transaction.TransactionManager(explicit=True)
+            tm.begin()
+            conn = db.open(transaction_manager=tm)
+            for label in evolve(conn.root(), app.registry, tm=tm):
+                print(f"# evolved the reused storage: {label}", flush=True)
+            tm.abort()
+            conn.close()
         else:
             start = time.perf_counter()
             counts = fill(db, app.registry, n_units, months)

@@ -307,8 +307,11 @@ def apply_import(counties, plan: ImportPlan, today: dt.date, *, opened_on=None, 
     for unit, row in plan.renamed + plan.updated:
         unit.name = row.name
         unit.address, unit.phone, unit.url, unit.public = row.address, row.phone, row.url, row.public
+        unit.note_change()
     for unit, _row in plan.reopened:
         unit.closed_on = None
+        unit.note_change()
     if close_missing:
         for unit in plan.missing:
             unit.closed_on = today
+            unit.note_change()

@@ -14,6 +14,7 @@ from cgs_portal.reporting.evolve import (
     step_1_queue_and_counters,
     step_2_ledgers,
     step_3_unit_ledgers,
+    step_4_unit_changes,
 )
 from cgs_portal.resources import Counties, County, PortalRoot, Unit
 
@@ -142,11 +143,12 @@ def test_two_units_of_one_county_file_concurrently_without_conflict(tmp_path):
     one.request_amendment("a", "x", NOW, TODAY)
     two.request_amendment("b", "y", NOW, TODAY)
     tm1.commit()
-    tm2.commit()  # the ledger bucket and the Length resolve; no ConflictError
+    tm2.commit()  # the change counts and the Length resolve; no ConflictError
     c1.sync()
     county = c1.root()["p"]["counties"]["65000"]
     assert {e.state for _, e in ledger.entries(county)} == {workflow.AMENDMENT_REQUESTED}
     assert county.filing_generation() == 4
+    assert dict(ledger.unit_changes(county)) == {"013601": 2, "013602": 2}  # both writes kept
     db.close()
 
 
@@ -182,10 +184,39 @@ def test_units_of_a_county_filing_at_once_share_no_ledger_object(tmp_path):
     for i in range(40):
         others[f"0136{i + 10:02d}"].report(2024, 9, create=True).file_no_cases("y", NOW, TODAY)
     tm2.commit()
-    tm1.commit()  # no ConflictError: only the county's Length is shared, and it resolves
+    tm1.commit()  # no ConflictError: only the county's Length and change counts are shared, and both resolve
     c1.sync()
     county = c1.root()["p"]["counties"]["65000"]
     assert len(list(ledger.entries(county))) == 41
     assert county.filing_generation() == 41
+    counts = dict(ledger.unit_changes(county))
+    assert len(counts) == 41 and set(counts.values()) == {1}
     assert ledger.differences(county) == []
     db.close()
+
+
+def test_every_write_of_a_units_entries_counts_as_a_change_of_that_unit(tree):
+    counties = tree["counties"]
+    county = counties["65000"]
+    report = county["013601"].report(2024, 9, create=True)
+    report.file_no_cases("x", NOW, TODAY)
+    report.request_amendment("a", "x", NOW, TODAY)
+    assert dict(ledger.unit_changes(county)) == {"013601": 2}
+    county["013602"].note_change()  # a directory edit of its name or dates
+    assert dict(ledger.unit_changes(county)) == {"013601": 2, "013602": 1}
+    assert county.filing_generation() == 3
+    taipei = counties.add("63000", County("63000", "臺北市"))
+    counties.move_unit(county["013601"], "63000")
+    assert "013601" not in ledger.unit_changes(county) and ledger.unit_changes(taipei)["013601"] == 1
+    ledger.rebuild(taipei)
+    assert ledger.unit_changes(taipei)["013601"] == 2
+
+
+def test_evolve_step_4_gives_older_counties_their_change_counts(tree):
+    county = tree["counties"]["65000"]
+    del county.unit_changes  # a county made before the counts existed
+    assert ledger.unit_changes(county) is None
+    step_4_unit_changes(tree, None)
+    assert dict(ledger.unit_changes(county)) == {} and county.filing_generation() == 1
+    step_4_unit_changes(tree, None)  # again: nothing to do
+    assert county.filing_generation() == 1

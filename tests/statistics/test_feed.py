@@ -155,3 +155,102 @@ def test_one_index_per_database(app):
     db = app.registry._zodb_databases[""]
     assert feed.holder_for(db) is feed.holder_for(db)
     assert feed.holder_for(db) is not feed.Holder()
+
+
+def _recording_registrations(monkeypatch):
+    read = []
+    real = feed._register_units
+
+    def recording(index, county, units):
+        units = list(units)
+        read.append(sorted(u.code for u in units))
+        real(index, county, units)
+
+    monkeypatch.setattr(feed, "_register_units", recording)
+    return read
+
+
+@pytest.mark.all_storages  # also on ZEO and RelStorage (tests/storages)
+def test_a_changed_county_is_read_only_where_its_units_changed(portal, world, monkeypatch, tmp_path):
+    holder = feed.Holder()
+    with portal() as root:
+        file_rows(root, "013601", 2024, 9, SEP, SEP_SERVICES)
+    read = _recording_registrations(monkeypatch)
+    with portal() as root:
+        assert feed.refresh(holder, root) == 1
+    assert ["013501", "013601", "01C001"] in read  # the first look at 新北市: every unit
+    path = str(tmp_path / "stats.npz")
+    snapshot.save(holder, path)
+    read.clear()
+    with portal() as root:
+        file_rows(root, "013501", 2024, 9, SEP, ())
+    with portal() as root:
+        assert feed.refresh(holder, root) == 1
+    assert read == [["013501"]]  # not 013601 nor the centre
+    assert total(holder.index, scope=Scope("county", "65000")) == 12
+    # a process started from the snapshot (written before that filing) reads that unit only
+    cold = feed.Holder()
+    assert snapshot.load_into(cold, path)
+    read.clear()
+    with portal() as root:
+        assert feed.refresh(cold, root) == 1
+    assert read == [["013501"]]
+    assert total(cold.index, scope=Scope("county", "65000")) == 12
+
+
+def test_a_directory_edit_of_a_unit_shows_at_once(portal, world, monkeypatch):
+    holder = feed.Holder()
+    with portal() as root:
+        file_rows(root, "013601", 2024, 9, SEP, SEP_SERVICES)
+    with portal() as root:
+        feed.refresh(holder, root)
+    read = _recording_registrations(monkeypatch)
+    with portal() as root:
+        unit = root["counties"]["65000"]["013501"]
+        unit.name = "新北市立示範仁愛國民中學（新名）"
+        unit.note_change()
+    with portal() as root:
+        assert feed.refresh(holder, root) == 0  # no rows changed, only the unit's name
+    assert read == [["013501"]]
+    index = holder.index
+    assert index.unit_info[index.units.ids["013501"]].name == "新北市立示範仁愛國民中學（新名）"
+
+
+def test_a_county_without_change_counts_is_walked_whole(portal, world, monkeypatch):
+    holder = feed.Holder()
+    with portal() as root:  # a database not evolved to reporting step 4 yet
+        del root["counties"]["65000"].unit_changes
+        file_rows(root, "013601", 2024, 9, SEP, SEP_SERVICES)  # new code writes the counts
+        del root["counties"]["65000"].unit_changes
+    read = _recording_registrations(monkeypatch)
+    with portal() as root:
+        assert feed.refresh(holder, root) == 1
+    assert ["013501", "013601", "01C001"] in read
+    with portal() as root:
+        file_rows(root, "013501", 2024, 9, SEP, ())  # the first count of the county
+    read.clear()
+    with portal() as root:
+        assert feed.refresh(holder, root) == 1
+    assert read == [["013501", "013601", "01C001"]]  # counts never seen before: whole again
+    with portal() as root:
+        file_rows(root, "013601", 2024, 10, OCT, ())
+    read.clear()
+    with portal() as root:
+        assert feed.refresh(holder, root) == 1
+    assert read == [["013601"]]  # from then on, only what changed
+    assert total(holder.index, months=((2024, 9), (2024, 10)), scope=Scope("county", "65000")) == 14
+
+
+def test_a_snapshot_of_an_empty_index_loads_and_catches_up(portal, world, tmp_path):
+    path = str(tmp_path / "stats.npz")
+    holder = feed.Holder()
+    with portal() as root:
+        feed.refresh(holder, root)  # nothing filed yet
+    snapshot.save(holder, path)
+    with portal() as root:
+        file_rows(root, "013601", 2024, 9, SEP, SEP_SERVICES)
+    cold = feed.Holder()
+    assert snapshot.load_into(cold, path)
+    with portal() as root:
+        assert feed.refresh(cold, root) == 1
+    assert total(cold.index) == 6

@@ -128,6 +128,8 @@ def edit(counties, unit: Unit, data: dict) -> list[str]:
         move(counties, unit, data["county_code"])
     for key in ("name", "level", "public", "address", "phone", "url"):
         setattr(unit, key, data[key])
+    if changes:
+        unit.note_change()
     return changes
 
 
@@ -136,12 +138,14 @@ def close(unit: Unit, closed_on: dt.date) -> None:
     if unit.opened_on and closed_on < unit.opened_on:
         raise DirectoryRefused(f"裁撤日期不可早於設立日期（{unit.opened_on.isoformat()}）。")
     unit.closed_on = closed_on
+    unit.note_change()
 
 
 def reopen(unit: Unit) -> dt.date:
     if unit.closed_on is None:
         raise DirectoryRefused("此單位並未裁撤。")
     closed_on, unit.closed_on = unit.closed_on, None
+    unit.note_change()
     return closed_on
 
 

@@ -41,8 +41,21 @@ def step_3_unit_ledgers(root, registry):
         county.filing_generation.change(1)
 
 
+def step_4_unit_changes(root, registry):
+    """Each county's per-unit change counts (``reporting.ledger.unit_changes``), so a reader
+    of a changed county reads only the units that changed. Readers that saw the county
+    without them walk it whole once more (the county counter is bumped)."""
+    from BTrees.OOBTree import OOBucket
+
+    for county in root["counties"].values():
+        if getattr(county, "unit_changes", None) is None:
+            county.unit_changes = OOBucket()
+            county.filing_generation.change(1)
+
+
 def includeme(config):
     config.add_evolution_step("reporting", 1, "amendment queue, county filing counters",
                               step_1_queue_and_counters)
     config.add_evolution_step("reporting", 2, "county ledgers of report entries", step_2_ledgers)
     config.add_evolution_step("reporting", 3, "ledger entries kept on each unit", step_3_unit_ledgers)
+    config.add_evolution_step("reporting", 4, "per-unit change counts of each county", step_4_unit_changes)

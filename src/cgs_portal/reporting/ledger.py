@@ -22,7 +22,15 @@ Why this shape:
 - ``stamp`` changes on every write, so a reader that keeps a copy (the statistics
   index) finds what changed by comparing stamps, with no clock shared between
   processes; ``County.filing_generation`` (a ``BTrees.Length``) is bumped with every
-  write so a reader can skip an unchanged county after one small read.
+  write so a reader can skip an unchanged county after one small read;
+- ``County.unit_changes`` (an ``OOBucket``, unit code -> a count bumped with every write
+  of that unit's entries) tells a reader *which* units of a changed county to read, so it
+  need not load every unit and bucket of the county (a cold process catching up on a
+  filing day). It is the one object of a county every filing writes, and it stays free of
+  write conflicts: a lone bucket (not inside a BTree) never splits, and BTrees resolve
+  concurrent changes of different keys of a bucket themselves (also on the ZEO server,
+  which imports only BTrees for it). Two filings of the same unit at once already conflict
+  on the unit's own bucket. Reporting evolve step 4 gives older counties theirs.
 """
 from __future__ import annotations
 
@@ -77,11 +85,29 @@ def entry_of(report) -> tuple:
     )
 
 
+def unit_changes(county, create: bool = False):
+    """The county's bucket of per-unit change counts; None for a county of an older
+    database not evolved yet, unless ``create`` (a write path)."""
+    bucket = getattr(county, "unit_changes", None)
+    if bucket is None and create:
+        bucket = county.unit_changes = OOBucket()
+    return bucket
+
+
+def touch(county, unit_code: str) -> None:
+    """Tell every reader that unit ``unit_code`` of ``county`` changed (its entries, or its
+    name, level or dates): its change count and the county counter are bumped."""
+    changes = unit_changes(county, create=True)
+    changes[unit_code] = changes.get(unit_code, 0) + 1
+    county.filing_generation.change(1)
+
+
 def note(county, unit, report) -> None:
     """Write ``report``'s entry in ``unit``'s bucket (called by every transition) and bump
-    the county counter: the only objects of the ledger a filing writes."""
+    the unit's change count and the county counter: the only objects of the ledger a filing
+    writes."""
     unit_ledger(unit, create=True)[month_key(report.year, report.month)] = entry_of(report)
-    county.filing_generation.change(1)
+    touch(county, unit.code)
 
 
 def move(source, target, unit) -> int:
@@ -91,8 +117,11 @@ def move(source, target, unit) -> int:
     keys = list(bucket.keys()) if bucket is not None else []
     for key in keys:
         bucket[key] = bucket[key][:1] + (os.urandom(8).hex(),) + tuple(bucket[key][2:])
+    gone = unit_changes(source)
+    if gone is not None and unit.code in gone:
+        del gone[unit.code]
     source.filing_generation.change(1)
-    target.filing_generation.change(1)
+    touch(target, unit.code)
     return len(keys)
 
 
@@ -171,13 +200,17 @@ def rebuild(county) -> int:
     """Refill the ledgers of the county's units from their reports (evolve steps, repair);
     returns the count of entries."""
     count = cleared = 0
+    changes = unit_changes(county, create=True)
     for unit in county.values():
         bucket = unit_ledger(unit, create=True)
-        cleared += len(bucket)
+        before = len(bucket)
+        cleared += before
         bucket.clear()
         for report in _reports(unit):
             bucket[month_key(report.year, report.month)] = entry_of(report)
             count += 1
+        if before or len(bucket):
+            changes[unit.code] = changes.get(unit.code, 0) + 1
     if count or cleared:  # readers look again; a county without reports stays as it was
         county.filing_generation.change(1)
     return count

@@ -78,6 +78,9 @@ class County(Folder):
         # Bumped on every filing in the county (conflict-free); counties made before this
         # attribute existed get theirs from the reporting evolve step.
         self.filing_generation = Length()
+        # unit code -> count of changes, which units a reader must look at (reporting.ledger;
+        # reporting evolve step 4 for older counties)
+        self.unit_changes = OOBucket()
 
     @property
     def title(self):
@@ -160,6 +163,13 @@ class Unit(Folder):
     def expected_months(self, ay: int) -> list[tuple[int, int]]:
         """The (year, month) pairs of academic year ``ay`` this unit must file."""
         return [ym for ym in calendar.academic_year_months(ay) if self.is_open_in(*ym)]
+
+    def note_change(self) -> None:
+        """Its name, level, dates or contact details changed: readers of the county's ledger
+        (the statistics index) look at this unit again (``reporting.ledger.touch``)."""
+        county = self.__parent__
+        if county is not None and getattr(county, "filing_generation", None) is not None:
+            ledger.touch(county, self.code)
 
     def report(self, year: int, month: int, create: bool = False):
         """The MonthlyReport of (year, month), or None; ``create`` adds it (and its year) first."""

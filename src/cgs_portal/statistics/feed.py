@@ -44,6 +44,8 @@ class Holder:
         self.error: str | None = None
         self.county_keys = {}  # county code -> {(unit code, ym)} the index holds
         self.county_sizes: dict = {}  # county code -> number of units registered
+        # county code -> {unit code: change count} as of the index (reporting.ledger.unit_changes)
+        self.unit_changes: dict = {}
         self.lock = threading.RLock()
         self.refreshes = 0
         self.applied = 0  # (unit, month) replacements applied since start
@@ -122,34 +124,65 @@ def _prefetch(county) -> list:
 
 
 def refresh_county(holder: Holder, county) -> int:
-    """Apply what changed in one county since the index saw it; the count of (unit, month)."""
+    """Apply what changed in one county since the index saw it; the count of (unit, month).
+
+    Which units to read: those whose change count (``ledger.unit_changes``) differs from
+    the one the index saw, when the index knows the county's counts and its number of
+    units did not change; otherwise every unit of the county (the first look, a unit added
+    or moved, a database not evolved yet)."""
     index = holder.index
     code = county.code
     generation = county.filing_generation()
-    if (index.generations.get(code) == generation
-            and holder.county_sizes.get(code) == len(county)):
+    size = len(county)
+    if index.generations.get(code) == generation and holder.county_sizes.get(code) == size:
         return 0
+    changes = ledger.unit_changes(county)
+    counts = dict(changes.items()) if changes is not None else None
+    seen_counts = holder.unit_changes.get(code)
     with index.lock:
-        units = _prefetch(county)
-        _register_units(index, county, units)
-        holder.county_sizes[code] = len(county)
-        known = holder.county_keys.setdefault(code, set())
-        seen = set()
-        changed = 0
-        for (unit_code, year, month), entry in ledger.entries(county, units=units):
-            key = (unit_code, ym_of(year, month))
-            seen.add(key)
-            if index.stamps.get(key) == entry.stamp and key in known:
-                continue
-            cases, services, rows = _rows_of(county, unit_code, year, month)
-            index.replace(unit_code, year, month, cases, services, status_of(entry), entry.stamp)
-            changed += 1
-            _release(rows, changed)
-        for unit_code, ym in known - seen:
-            index.forget(unit_code, ym // 12, ym % 12 + 1)
-            changed += 1
-        holder.county_keys[code] = seen
+        if counts is None or seen_counts is None or holder.county_sizes.get(code) != size:
+            units = _prefetch(county)
+            changed = _apply_units(holder, county, units, whole=True)
+        else:
+            codes = sorted(u for u in counts.keys() | seen_counts.keys() if counts.get(u) != seen_counts.get(u))
+            units = [u for u in map(county.get, codes) if u is not None]
+            changed = _apply_units(holder, county, units, whole=False, codes=codes)
+        holder.county_sizes[code] = size
+        if counts is None:
+            holder.unit_changes.pop(code, None)
+        else:
+            holder.unit_changes[code] = counts
         index.generations[code] = generation
+    return changed
+
+
+def _apply_units(holder: Holder, county, units, whole: bool, codes=()) -> int:
+    """Register ``units`` and apply their entries; ``whole``: they are every unit of the
+    county (keys of other units are dropped), else only the units ``codes`` are compared."""
+    index = holder.index
+    code = county.code
+    _register_units(index, county, units)
+    known = holder.county_keys.setdefault(code, set())
+    if whole:
+        mine = set(known)
+    else:
+        wanted = set(codes)
+        mine = {key for key in known if key[0] in wanted}
+    seen = set()
+    changed = 0
+    for (unit_code, year, month), entry in ledger.entries(county, units=units):
+        key = (unit_code, ym_of(year, month))
+        seen.add(key)
+        if index.stamps.get(key) == entry.stamp and key in known:
+            continue
+        cases, services, rows = _rows_of(county, unit_code, year, month)
+        index.replace(unit_code, year, month, cases, services, status_of(entry), entry.stamp)
+        changed += 1
+        _release(rows, changed)
+    for unit_code, ym in mine - seen:
+        index.forget(unit_code, ym // 12, ym % 12 + 1)
+        changed += 1
+    holder.county_keys[code] = (known - mine) | seen
     return changed
 
 

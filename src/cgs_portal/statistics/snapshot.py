@@ -70,6 +70,7 @@ def _meta(holder) -> dict:
                   for u in index.unit_info],
         "generations": index.generations,
         "county_sizes": holder.county_sizes,
+        "unit_changes": holder.unit_changes,
     }
 
 
@@ -133,6 +134,11 @@ def _fill(store, arrays, prefix, size, dead):
     store.size, store.dead = size, dead
 
 
+def _pairs_of(array: np.ndarray, first: int):
+    """Columns ``first`` and ``first + 1`` of an (n, k) array as n tuples of Python ints."""
+    return zip(array[:, first].tolist(), array[:, first + 1].tolist(), strict=True)
+
+
 def load_into(holder, path: str) -> bool:
     """Fill an empty holder from ``path``; False (and nothing changed) if there is none or it
     does not fit this version. Only what a query reads is made now: the dictionaries that
@@ -167,19 +173,37 @@ def load_into(holder, path: str) -> bool:
         if not len(index.student_unit):
             index.student_unit = np.zeros(1024, np.int32)
         spans, stamps, status = arrays["spans"], arrays["stamps"], arrays["status"]
-        index.spans = Later(lambda: {(uid, ym): ((c0, c1), (s0, s1))
-                                     for uid, ym, c0, c1, s0, s1 in spans.tolist()})
-        index.stamps = Later(lambda: {(codes[uid], ym): text
-                                      for (uid, ym), text in zip(stamps.tolist(), stamp_text, strict=True)})
-        index.status = Later(lambda: {(uid, ym): st for uid, ym, st in status.tolist()})
+        # built from whole columns with zip (in C), not a loop unpacking rows: a cold process
+        # makes them on the first filing it applies, before that request's answer
+        def make_spans():
+            rows = zip(_pairs_of(spans, 2), _pairs_of(spans, 4), strict=True)
+            return dict(zip(_pairs_of(spans, 0), rows, strict=True))
+
+        def make_stamps():
+            keys = zip([codes[uid] for uid in stamps[:, 0].tolist()], stamps[:, 1].tolist(), strict=True)
+            return dict(zip(keys, stamp_text, strict=True))
+
+        index.spans = Later(make_spans)
+        index.stamps = Later(make_stamps)
+        index.status = Later(lambda: dict(zip(_pairs_of(status, 0), status[:, 2].tolist(), strict=True)))
         index.generations = dict(meta["generations"])
         holder.county_sizes = dict(meta["county_sizes"])
+        # a snapshot of before the per-unit counts: each changed county is walked whole once
+        holder.unit_changes = {code: dict(counts) for code, counts in meta.get("unit_changes", {}).items()}
         county_of = [u.county for u in index.unit_info]
 
         def county_keys():
             keys: dict = {}
-            for uid, ym in stamps.tolist():
-                keys.setdefault(county_of[uid], set()).add((codes[uid], ym))
+            uids = stamps[:, 0]  # per unit: its keys in one set update
+            if not len(uids):
+                return keys
+            order = np.argsort(uids, kind="stable")
+            sorted_uids, sorted_yms = uids[order], stamps[order, 1].tolist()
+            starts = np.flatnonzero(np.r_[True, sorted_uids[1:] != sorted_uids[:-1]]).tolist() + [len(order)]
+            for a, b in zip(starts[:-1], starts[1:], strict=True):
+                uid = int(sorted_uids[a])
+                code = codes[uid]
+                keys.setdefault(county_of[uid], set()).update((code, ym) for ym in sorted_yms[a:b])
             return keys
 
         holder.county_keys = Later(county_keys)
