@@ -58,13 +58,19 @@ def month_key(year: int, month: int) -> str:
     return f"{year:04d}-{month:02d}"
 
 
-def unit_ledger(unit, create: bool = False):
-    """The unit's bucket of entries ("yyyy-mm" -> tuple); None for a unit of an older
-    database not evolved yet, unless ``create`` (a write path)."""
-    bucket = getattr(unit, "ledger", None)
+def _bucket(owner, name: str, create: bool):
+    """``owner``'s ``OOBucket`` attribute ``name``; None on an object of an older database
+    not evolved yet, unless ``create`` (a write path)."""
+    bucket = getattr(owner, name, None)
     if bucket is None and create:
-        bucket = unit.ledger = OOBucket()
+        bucket = OOBucket()
+        setattr(owner, name, bucket)
     return bucket
+
+
+def unit_ledger(unit, create: bool = False):
+    """The unit's bucket of entries ("yyyy-mm" -> tuple)."""
+    return _bucket(unit, "ledger", create)
 
 
 def entry_of(report) -> tuple:
@@ -86,12 +92,8 @@ def entry_of(report) -> tuple:
 
 
 def unit_changes(county, create: bool = False):
-    """The county's bucket of per-unit change counts; None for a county of an older
-    database not evolved yet, unless ``create`` (a write path)."""
-    bucket = getattr(county, "unit_changes", None)
-    if bucket is None and create:
-        bucket = county.unit_changes = OOBucket()
-    return bucket
+    """The county's bucket of per-unit change counts (unit code -> count)."""
+    return _bucket(county, "unit_changes", create)
 
 
 def touch(county, unit_code: str) -> None:
