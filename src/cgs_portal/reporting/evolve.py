@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from BTrees.Length import Length
-from BTrees.OOBTree import OOBTree
+from BTrees.OOBTree import OOBTree, OOBucket
 
 
 def step_1_queue_and_counters(root, registry):
@@ -45,8 +45,6 @@ def step_4_unit_changes(root, registry):
     """Each county's per-unit change counts (``reporting.ledger.unit_changes``), so a reader
     of a changed county reads only the units that changed. Readers that saw the county
     without them walk it whole once more (the county counter is bumped)."""
-    from BTrees.OOBTree import OOBucket
-
     for county in root["counties"].values():
         if getattr(county, "unit_changes", None) is None:
             county.unit_changes = OOBucket()
