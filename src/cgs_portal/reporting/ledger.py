@@ -96,11 +96,15 @@ def unit_changes(county, create: bool = False):
     return _bucket(county, "unit_changes", create)
 
 
+def _count_change(county, unit_code: str) -> None:
+    changes = unit_changes(county, create=True)
+    changes[unit_code] = changes.get(unit_code, 0) + 1
+
+
 def touch(county, unit_code: str) -> None:
     """Tell every reader that unit ``unit_code`` of ``county`` changed (its entries, or its
     name, level or dates): its change count and the county counter are bumped."""
-    changes = unit_changes(county, create=True)
-    changes[unit_code] = changes.get(unit_code, 0) + 1
+    _count_change(county, unit_code)
     county.filing_generation.change(1)
 
 
@@ -202,7 +206,6 @@ def rebuild(county) -> int:
     """Refill the ledgers of the county's units from their reports (evolve steps, repair);
     returns the count of entries."""
     count = cleared = 0
-    changes = unit_changes(county, create=True)
     for unit in county.values():
         bucket = unit_ledger(unit, create=True)
         before = len(bucket)
@@ -212,7 +215,7 @@ def rebuild(county) -> int:
             bucket[month_key(report.year, report.month)] = entry_of(report)
             count += 1
         if before or len(bucket):
-            changes[unit.code] = changes.get(unit.code, 0) + 1
+            _count_change(county, unit.code)
     if count or cleared:  # readers look again; a county without reports stays as it was
         county.filing_generation.change(1)
     return count
